@@ -1,0 +1,56 @@
+# Veilig op Pad: `make run` and `make test` do all set-up themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+CHROMIUM ?= /usr/bin/chromium
+PO := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+
+.PHONY: run test bench lint format i18n-extract chromium
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+%.mo: %.po $(BIN)/.installed
+	$(BIN)/pybabel compile -i $< -o $@
+
+run: $(BIN)/.installed $(MO)
+	$(BIN)/flask --app app init-db
+	$(BIN)/flask --app app seed-demo
+	$(BIN)/flask --app app serve --host $(HOST) --port $(PORT)
+
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Chromium ontbreekt: installeren met apt-get (Debian chromium)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium ontbreekt. Installeer het als root: apt-get install chromium (of zet CHROMIUM=/pad/naar/chromium)"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+test: $(BIN)/.installed $(MO) chromium
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	VOP_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q
+
+bench: $(BIN)/.installed $(MO)
+	@set -e; for b in tests/benchmarks/bench_*.py; do $(BIN)/python $$b; done
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+i18n-extract: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k _n:1,2 -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching

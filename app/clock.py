@@ -1,0 +1,46 @@
+"""The one place the app reads the time, so tests can move it instead of sleeping."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from flask import current_app, has_app_context
+
+
+def system_now() -> datetime:
+    """Return the current UTC time."""
+    return datetime.now(UTC)
+
+
+def now() -> datetime:
+    """Return the current UTC time, from the app's CLOCK setting when one is given."""
+    if has_app_context():
+        clock: Callable[[], datetime] | None = current_app.config.get("CLOCK")
+        if clock is not None:
+            return clock()
+    return system_now()
+
+
+def iso(moment: datetime) -> str:
+    """Format a UTC moment the way the database stores it."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def parse(text: str) -> datetime:
+    """Read a stored UTC moment."""
+    return datetime.fromisoformat(text)
+
+
+class FakeClock:
+    """A clock for tests: stands still until moved."""
+
+    def __init__(self, start: datetime | None = None):
+        self.moment = start or datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        """Move the clock forward by a timedelta's keyword arguments."""
+        from datetime import timedelta
+
+        self.moment += timedelta(**delta)

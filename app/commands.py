@@ -1,0 +1,70 @@
+"""Command-line commands: seed-demo, create-admin and serve."""
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from . import audit, demo, users
+from .db import get_db, migrate
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Seed the demo organisation when the database has no users; print the demo logins."""
+    db = get_db()
+    migrate(db)
+    if demo.is_empty(db):
+        demo.seed(db)
+        click.echo("Demo-organisatie aangemaakt.")
+    if users.find_by_username(db, demo.DEMO_USERS[0][0]):
+        click.echo(demo.logins_text())
+    else:
+        click.echo("Database heeft al gebruikers: geen demo-organisatie aangemaakt.")
+
+
+@click.command("create-admin")
+@click.option("--username", prompt="Gebruikersnaam", help="Login name of the administrator.")
+@click.option("--name", "display_name", prompt="Naam", help="Display name.")
+@click.password_option(
+    "--password", prompt="Wachtwoord", help="Password (at least 12 characters)."
+)
+@with_appcontext
+def create_admin_command(username: str, display_name: str, password: str) -> None:
+    """Create an administrator account for a production start."""
+    db = get_db()
+    migrate(db)
+    problem = users.password_problem(password)
+    if problem:
+        raise click.BadParameter(problem, param_hint="--password")
+    if users.find_by_username(db, username.strip().lower()):
+        raise click.BadParameter("Deze gebruikersnaam bestaat al.", param_hint="--username")
+    user_id = users.create_user(
+        db,
+        username=username.strip().lower(),
+        display_name=display_name.strip(),
+        role=users.ADMIN,
+        team_id=None,
+        password=password,
+    )
+    audit.record("admin.user.create", object_type="user", object_id=user_id, actor="cli")
+    click.echo(f"Beheerder {username} aangemaakt.")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, help="Port to listen on.")
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Serve the app for one machine (development and demo), escalation worker included."""
+    from werkzeug.serving import run_simple
+
+    click.echo(f"Veilig op Pad draait op http://{host}:{port}/")
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_admin_command)
+    app.cli.add_command(serve_command)

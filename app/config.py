@@ -1,0 +1,85 @@
+"""Configuration: defaults, then instance/config.py, then the environment."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+# Settings that may come from the environment, with their type. Documented in README.md.
+ENV_SETTINGS = {
+    "VOP_DATA_DIR": str,
+    "VOP_SECRET_KEY": str,
+    "VOP_SECURE_COOKIES": bool,
+    "VOP_IDLE_MINUTES": int,
+    "VOP_ABSOLUTE_HOURS": int,
+    "VOP_LOGIN_MAX_FAILURES_ACCOUNT": int,
+    "VOP_LOGIN_MAX_FAILURES_ADDRESS": int,
+    "VOP_LOGIN_WINDOW_MINUTES": int,
+    "VOP_LOGIN_LOCK_MINUTES": int,
+    "VOP_PROXY_HOPS": int,
+}
+
+
+def instance_path() -> str:
+    """Return the instance folder: $VOP_DATA_DIR or ./instance."""
+    data_dir = os.environ.get("VOP_DATA_DIR")
+    if data_dir:
+        return str(Path(data_dir).resolve())
+    return str(Path(__file__).resolve().parent.parent / "instance")
+
+
+def _env_value(kind: type, raw: str):
+    if kind is bool:
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    return kind(raw)
+
+
+def load(app: Flask, test_config: dict | None) -> None:
+    """Fill app.config from defaults, instance/config.py, environment and test overrides."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(
+        DATABASE=str(Path(app.instance_path) / "veilig-op-pad.sqlite"),
+        VOP_SECURE_COOKIES=False,
+        # A field shift is up to about 10 hours; a visit may run for hours without touching
+        # the phone, so the idle limit is generous and the absolute limit ends the shift.
+        VOP_IDLE_MINUTES=240,
+        VOP_ABSOLUTE_HOURS=12,
+        VOP_LOGIN_MAX_FAILURES_ACCOUNT=5,
+        VOP_LOGIN_MAX_FAILURES_ADDRESS=20,
+        VOP_LOGIN_WINDOW_MINUTES=15,
+        VOP_LOGIN_LOCK_MINUTES=5,
+        VOP_PROXY_HOPS=0,
+        BABEL_DEFAULT_LOCALE="nl",
+        BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="vop_session",
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=True,
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    for name, kind in ENV_SETTINGS.items():
+        if name in os.environ:
+            app.config[name] = _env_value(kind, os.environ[name])
+    if test_config:
+        app.config.update(test_config)
+    if app.config.get("VOP_SECRET_KEY"):
+        app.config["SECRET_KEY"] = app.config["VOP_SECRET_KEY"]
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    app.config["SESSION_COOKIE_SECURE"] = app.config["VOP_SECURE_COOKIES"]
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["VOP_ABSOLUTE_HOURS"])
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the secret key from the instance folder, generating it on first start."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass  # made earlier, or by another process starting at the same moment
+    else:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()

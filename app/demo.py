@@ -1,0 +1,42 @@
+"""The demo organisation that `make run` seeds on an empty database (CONTRACT.md)."""
+
+from sqlite_utils import Database
+
+from . import users
+
+DEMO_PASSWORD = "demo-wachtwoord"
+DEMO_TEAM = "Wijkteam Demo"
+DEMO_USERS = [
+    ("demo-medewerker", "Demi Medewerker", users.FIELD_WORKER, "06 11111111"),
+    ("demo-kantoor", "Kees Kantoor", users.OFFICE, "06 22222222"),
+    ("demo-coordinator", "Cor Coördinator", users.COORDINATOR, "06 33333333"),
+    ("demo-beheer", "Bea Beheer", users.ADMIN, None),
+]
+
+
+def is_empty(db: Database) -> bool:
+    """Tell whether the database has no users yet."""
+    return db["users"].count == 0
+
+
+def seed(db: Database) -> None:
+    """Create the demo team and its four users."""
+    with db.atomic():
+        team_id = users.create_team(db, DEMO_TEAM)
+        for username, name, role, phone in DEMO_USERS:
+            users.create_user(
+                db,
+                username=username,
+                display_name=name,
+                role=role,
+                team_id=team_id,
+                phone=phone,
+                password=DEMO_PASSWORD,
+            )
+
+
+def logins_text() -> str:
+    """Return the demo logins as printed by `make run`."""
+    lines = [f"Demo-logins (wachtwoord voor allen: {DEMO_PASSWORD}):"]
+    lines += [f"  {username:<18} {users.ROLES[role]}" for username, _n, role, _p in DEMO_USERS]
+    return "\n".join(lines)

@@ -1,0 +1,32 @@
+"""Languages: Dutch by default, English per user or by the browser's Accept-Language."""
+
+from flask import Flask, has_request_context, request
+from flask_babel import Babel
+from flask_login import current_user
+
+from .users import LANGUAGES
+
+
+def select_locale() -> str:
+    """Pick the signed-in user's language, else the browser's, else Dutch."""
+    if not has_request_context():
+        return "nl"  # command-line output
+    if current_user and current_user.is_authenticated and current_user.language:
+        return current_user.language
+    return request.accept_languages.best_match(list(LANGUAGES), default="nl")
+
+
+def init_app(app: Flask) -> None:
+    """Attach Flask-Babel."""
+    Babel(app, locale_selector=select_locale)
+
+    @app.after_request
+    def vary_language(response):
+        response.vary.add("Accept-Language")
+        return response
+
+    @app.context_processor
+    def language():
+        from flask_babel import get_locale
+
+        return {"lang": str(get_locale() or "nl")}

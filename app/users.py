@@ -1,0 +1,104 @@
+"""Users, teams and roles: the queries the auth and admin screens share."""
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlite_utils import Database
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .clock import iso, now
+
+FIELD_WORKER, OFFICE, COORDINATOR, ADMIN = "field_worker", "office", "coordinator", "admin"
+ROLES = {
+    FIELD_WORKER: _l("Veldmedewerker"),
+    OFFICE: _l("Kantoor / dienstdoende"),
+    COORDINATOR: _l("Coördinator agressie en geweld"),
+    ADMIN: _l("Beheerder"),
+}
+LANGUAGES = {"nl": "Nederlands", "en": "English"}
+MIN_PASSWORD_LENGTH = 12
+
+# A valid hash to compare against when the username is unknown, so a failed login takes
+# the same time whether or not the account exists.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
+
+
+class User(UserMixin):
+    """The signed-in user, built from a `users` row."""
+
+    def __init__(self, row: dict, session_id: str | None = None):
+        self.id = row["id"]
+        self.username = row["username"]
+        self.display_name = row["display_name"]
+        self.role = row["role"]
+        self.team_id = row["team_id"]
+        self.language = row["language"]
+        self.phone = row["phone"]
+        self.session_id = session_id
+
+    @property
+    def role_label(self) -> str:
+        """Return the role's name in the current language."""
+        return str(ROLES[self.role])
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with scrypt (werkzeug's current default)."""
+    return generate_password_hash(password, method="scrypt")
+
+
+def password_matches(row: dict | None, password: str) -> bool:
+    """Check a password in constant-ish time, also when the account does not exist."""
+    if row is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return False
+    return check_password_hash(row["password_hash"], password)
+
+
+def password_problem(password: str) -> str | None:
+    """Return why a new password is not acceptable, or None."""
+    from flask_babel import gettext as _
+
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _("Kies een wachtwoord van minstens %(n)d tekens.", n=MIN_PASSWORD_LENGTH)
+    if len(password) > 256:
+        return _("Dit wachtwoord is te lang (hoogstens 256 tekens).")
+    return None
+
+
+def find_by_username(db: Database, username: str) -> dict | None:
+    """Return the user row for a username, or None."""
+    rows = list(db.query("select * from users where username = ?", [username]))
+    return rows[0] if rows else None
+
+
+def get_user(db: Database, user_id: int) -> dict | None:
+    """Return the user row for an id, or None."""
+    rows = list(db.query("select * from users where id = ?", [user_id]))
+    return rows[0] if rows else None
+
+
+def create_user(db: Database, **fields) -> int:
+    """Insert a user with a hashed password; return the new id."""
+    password = fields.pop("password")
+    moment = iso(now())
+    row = {
+        "language": None,
+        "phone": None,
+        "active": 1,
+        **fields,
+        "password_hash": hash_password(password),
+        "created_at": moment,
+        "password_changed_at": moment,
+    }
+    return db["users"].insert(row).last_pk
+
+
+def create_team(db: Database, name: str) -> int:
+    """Insert a team; return the new id."""
+    return db["teams"].insert({"name": name, "active": 1, "created_at": iso(now())}).last_pk
+
+
+def teams(db: Database, active_only: bool = False) -> list[dict]:
+    """Return all teams by name."""
+    where = "where active = 1" if active_only else ""
+    return list(db.query(f"select * from teams {where} order by name"))

@@ -1,0 +1,242 @@
+"""Shared fixtures: the app on a temporary database, a client, an auth helper, a live server."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from app import create_app, demo
+from app.clock import FakeClock
+from app.db import connect, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock that stands still until the test moves it."""
+    return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def seeded_database(tmp_path_factory) -> Path:
+    """A migrated database with the demo organisation, made once and copied for each test.
+
+    Hashing the demo passwords is deliberately slow, so it is done once per session.
+    """
+    path = tmp_path_factory.mktemp("template") / "veilig-op-pad.sqlite"
+    db = connect(str(path))
+    migrate(db)
+    demo.seed(db)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.close()
+    return path
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch, clock, seeded_database):
+    """The app on a fresh copy of the migrated, seeded database."""
+    monkeypatch.setenv("VOP_DATA_DIR", str(tmp_path))
+    shutil.copyfile(seeded_database, tmp_path / "veilig-op-pad.sqlite")
+    application = create_app({"TESTING": True, "CLOCK": clock, "SECRET_KEY": "test-secret"})
+    yield application
+
+
+@pytest.fixture
+def db(app):
+    """A connection to the test database, for asserting what was stored."""
+    conn = connect(app.config["DATABASE"])
+    yield conn
+    conn.conn.close()
+
+
+@pytest.fixture
+def client(app):
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner."""
+    return app.test_cli_runner()
+
+
+def csrf_token(client, path: str = "/offline") -> str:
+    """Read the CSRF token from a page's <meta name="csrf-token">."""
+    match = CSRF_META.search(client.get(path).get_data(as_text=True))
+    assert match, f"no csrf-token meta on {path}"
+    return match.group(1)
+
+
+class AuthActions:
+    """Log in and out through the real forms."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username: str = "demo-medewerker", password: str = demo.DEMO_PASSWORD):
+        token = csrf_token(self._client)
+        return self._client.post(
+            "/login", data={"username": username, "password": password, "csrf_token": token}
+        )
+
+    def logout(self):
+        token = csrf_token(self._client)
+        return self._client.post("/logout", data={"csrf_token": token})
+
+    def post(self, path: str, data: dict | None = None, **kwargs):
+        """POST a form with a valid CSRF token, as the browser would."""
+        token = csrf_token(self._client)
+        return self._client.post(path, data={"csrf_token": token, **(data or {})}, **kwargs)
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    """Log the test client in and out."""
+    return AuthActions(client)
+
+
+@pytest.fixture
+def make_client(app):
+    """Make further clients (other browsers, other users) for the same app."""
+
+    def make():
+        new = app.test_client()
+        return new, AuthActions(new)
+
+    return make
+
+
+# --- the real app in a subprocess, for browser tests -------------------------------------
+
+
+def find_free_port() -> int:
+    """Ask the OS for a free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_server(url: str, timeout: float = 20) -> None:
+    """Wait until the server answers on url."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+class LiveServer:
+    """The app started with `flask serve` in a subprocess on its own data directory."""
+
+    def __init__(self, data_dir: Path, extra_env: dict | None = None):
+        self.port = find_free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = data_dir
+        self.env = {**os.environ, "VOP_DATA_DIR": str(data_dir), **(extra_env or {})}
+        flask = [sys.executable, "-m", "flask", "--app", "app"]
+        for command in (["init-db"], ["seed-demo"]):
+            subprocess.run(
+                flask + command, env=self.env, cwd=ROOT, check=True, capture_output=True
+            )
+        self.log = open(data_dir / "server.log", "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            flask + ["serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=self.env,
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for_server(self.url + "/healthz")
+
+    def db(self):
+        """Open the server's database, for asserting what was stored."""
+        return connect(str(self.data_dir / "veilig-op-pad.sqlite"))
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """One real server for the browser tests of a session."""
+    server = LiveServer(tmp_path_factory.mktemp("live"))
+    yield server
+    server.stop()
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def chromium_path() -> str:
+    return os.environ.get("VOP_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    """The Playwright driver."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    """Debian's Chromium, headless."""
+    path = chromium_path()
+    if not Path(path).exists():
+        pytest.fail(f"Chromium not found at {path}: run `make test` (it installs it as root)")
+    browser = playwright_instance.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+PHONE = {
+    "viewport": {"width": 360, "height": 640},
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "nl-NL",
+}
+
+
+@pytest.fixture
+def phone(browser):
+    """A fresh phone-sized browser context."""
+    context = browser.new_context(**PHONE)
+    yield context
+    context.close()
+
+
+def login_page(context, base_url: str, username: str, password: str = demo.DEMO_PASSWORD):
+    """Open a page in the context and sign in through the login form."""
+    page = context.new_page()
+    page.goto(base_url + "/login")
+    page.fill("#f-username", username)
+    page.fill("#f-password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    return page
