@@ -1,5 +1,6 @@
 """Veilig op Pad: the Flask application factory."""
 
+import importlib
 from pathlib import Path
 
 from flask import Flask
@@ -42,4 +43,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(pwa.bp)
+    # One blueprint per capability; each package registers its own views on its blueprint.
+    for capability in ("visits", "escalation", "incidents"):
+        module = importlib.import_module(f".{capability}", __name__)
+        app.register_blueprint(module.bp)
+        if hasattr(module, "init_app"):
+            module.init_app(app)
     return app

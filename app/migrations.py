@@ -84,3 +84,83 @@ def audit_log(db: Database) -> None:
             f"CREATE TRIGGER audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
             "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
         )
+
+
+@migrations(name="0003_visits")
+def visits(db: Database) -> None:
+    """Visits to a home or business and who goes along."""
+    db["visits"].create(
+        {
+            "id": int,
+            "team_id": int,
+            "worker_id": int,
+            "created_by": int,
+            "created_at": str,
+            "street": str,
+            "house_number": str,
+            "postcode": str,
+            "city": str,
+            # Postcode and house number normalised ("1234AB|12A"): the key that finds the
+            # history of an address.
+            "address_key": str,
+            "case_ref": str,
+            "location_type": str,  # home | business
+            "voluntary": int,
+            "purpose": str,
+            "planned_start": str,
+            "expected_minutes": int,
+            "note": str,
+            "status": str,  # planned | running | ended | cancelled
+            "checked_in_at": str,
+            "due_at": str,
+            "checked_out_at": str,
+            "ended_reason": str,
+            "last_lat": float,
+            "last_lon": float,
+            "last_location_at": str,
+            "risk_level": str,
+        },
+        pk="id",
+        not_null={
+            "team_id",
+            "worker_id",
+            "created_by",
+            "created_at",
+            "street",
+            "house_number",
+            "postcode",
+            "city",
+            "address_key",
+            "location_type",
+            "voluntary",
+            "purpose",
+            "planned_start",
+            "expected_minutes",
+            "status",
+        },
+        defaults={"status": "planned"},
+        foreign_keys=[
+            ("team_id", "teams", "id"),
+            ("worker_id", "users", "id"),
+            ("created_by", "users", "id"),
+        ],
+    )
+    db["visits"].create_index(["team_id", "planned_start"])
+    db["visits"].create_index(["worker_id", "status"])
+    db["visits"].create_index(["address_key"])
+    db["visits"].create_index(["case_ref"])
+    db["visit_companions"].create(
+        {"id": int, "visit_id": int, "user_id": int, "external_name": str, "external_kind": str},
+        pk="id",
+        not_null={"visit_id"},
+        foreign_keys=[("visit_id", "visits", "id"), ("user_id", "users", "id")],
+    )
+    db["visit_companions"].create_index(["visit_id"])
+    db["visit_companions"].create_index(["user_id"])
+
+
+# --- 0004: risk assessment and team protocol (issue 3) — only that work edits here -------
+
+# --- 0005: escalation, alarms and web push (issue 4) — only that work edits here ---------
+
+# --- 0006: incidents and offline sync (issue 5) — only that work edits here --------------
