@@ -86,9 +86,9 @@ def audit_log(db: Database) -> None:
         )
 
 
-@migrations(name="0003_visits")
-def visits(db: Database) -> None:
-    """Visits to a home or business and who goes along."""
+@migrations(name="0003_visits_incidents")
+def visits_incidents(db: Database) -> None:
+    """Visits to a home or business, who goes along, incident reports and measures."""
     db["visits"].create(
         {
             "id": int,
@@ -157,6 +157,76 @@ def visits(db: Database) -> None:
     )
     db["visit_companions"].create_index(["visit_id"])
     db["visit_companions"].create_index(["user_id"])
+    _incidents(db)
+
+
+def _incidents(db: Database) -> None:
+    """Incident reports after the municipal register's taxonomy, and measures per address."""
+    db["incidents"].create(
+        {
+            "id": int,
+            "client_id": str,  # UUID made on the phone: the idempotency key of the sync
+            "body_hash": str,  # hash of the first body received under client_id
+            "team_id": int,
+            "reporter_id": int,
+            "visit_id": int,
+            "occurred_at": str,
+            "place_kind": str,  # home_visit | business_visit | counter | phone | mail | ...
+            "street": str,
+            "house_number": str,
+            "postcode": str,
+            "city": str,
+            "address_key": str,
+            "case_ref": str,
+            "perpetrator_kind": str,  # case_ref | unknown | description
+            "perpetrator_description": str,
+            "form": str,  # verbal | threat | physical (the register's three forms)
+            "behaviours": str,  # JSON list of behaviour codes
+            "description": str,
+            "consequences": str,  # none | emotional | injury | sick_leave
+            "property_damage": int,
+            "police_involved": int,
+            "wants_aangifte": int,
+            "wants_aftercare": int,
+            "colleagues_present": str,
+            "client_created_at": str,
+            "received_at": str,
+        },
+        pk="id",
+        not_null={"client_id", "team_id", "reporter_id", "occurred_at", "form", "received_at"},
+        foreign_keys=[
+            ("team_id", "teams", "id"),
+            ("reporter_id", "users", "id"),
+            ("visit_id", "visits", "id"),
+        ],
+    )
+    db["incidents"].create_index(["client_id"], unique=True)
+    db["incidents"].create_index(["team_id", "occurred_at"])
+    db["incidents"].create_index(["address_key"])
+    db["incidents"].create_index(["case_ref"])
+    db["address_measures"].create(
+        {
+            "id": int,
+            "team_id": int,
+            "address_key": str,
+            "case_ref": str,
+            "kind": str,  # warning | contact_ban (contactverbod) | building_ban (pandverbod) | ...
+            "starts_on": str,
+            "ends_on": str,
+            "incident_id": int,
+            "created_by": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"team_id", "kind", "starts_on", "created_by", "created_at"},
+        foreign_keys=[
+            ("team_id", "teams", "id"),
+            ("incident_id", "incidents", "id"),
+            ("created_by", "users", "id"),
+        ],
+    )
+    db["address_measures"].create_index(["address_key"])
+    db["address_measures"].create_index(["case_ref"])
 
 
 # --- 0004: risk assessment and team protocol (issue 3) — only that work edits here -------
