@@ -2,8 +2,12 @@
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
+
+# Times are stored in UTC and shown, and reasoned about (evening, today), in Dutch local time.
+LOCAL = ZoneInfo("Europe/Amsterdam")
 
 
 def system_now() -> datetime:

@@ -59,8 +59,31 @@ def serve_command(host: str, port: int) -> None:
     """Serve the app for one machine (development and demo), escalation worker included."""
     from werkzeug.serving import run_simple
 
+    from .escalation import start_in_process
+
+    application = current_app._get_current_object()
+    escalator = start_in_process(application)
     click.echo(f"Veilig op Pad draait op http://{host}:{port}/")
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    try:
+        run_simple(host, port, application, threaded=True)
+    finally:
+        if escalator is not None:
+            escalator.stop()
+
+
+@click.command("escalator")
+@with_appcontext
+def escalator_command() -> None:
+    """Run the escalation worker on its own (production: beside the WSGI server)."""
+    import signal
+
+    from .escalation.engine import Escalator
+
+    escalator = Escalator(current_app._get_current_object())
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_args: escalator.stopping.set())
+    click.echo(f"Escalator {escalator.holder} draait (stoppen: Ctrl-C).")
+    escalator.run()
 
 
 def init_app(app: Flask) -> None:
@@ -68,3 +91,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(escalator_command)

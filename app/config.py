@@ -19,6 +19,22 @@ ENV_SETTINGS = {
     "VOP_LOGIN_WINDOW_MINUTES": int,
     "VOP_LOGIN_LOCK_MINUTES": int,
     "VOP_PROXY_HOPS": int,
+    # Escalation, web push and alarm e-mail (issue 4).
+    "VOP_ESCALATOR_IN_PROCESS": bool,
+    "VOP_ESCALATOR_TICK_SECONDS": float,
+    "VOP_PUSH_HOSTS": str,
+    "VOP_PUSH_TTL_SECONDS": int,
+    "VOP_VAPID_PRIVATE_KEY": str,
+    "VOP_VAPID_SUBJECT": str,
+    "VOP_SMTP_HOST": str,
+    "VOP_SMTP_PORT": int,
+    "VOP_SMTP_USER": str,
+    "VOP_SMTP_PASSWORD": str,
+    "VOP_SMTP_STARTTLS": bool,
+    "VOP_MAIL_FROM": str,
+    "VOP_OFFICE_EMAIL": str,
+    "VOP_PUBLIC_URL": str,
+    "VOP_OFFICE_PHONE": str,  # the office's number for offline check-out and panic (issue 5)
 }
 
 
@@ -51,6 +67,20 @@ def load(app: Flask, test_config: dict | None) -> None:
         VOP_LOGIN_WINDOW_MINUTES=15,
         VOP_LOGIN_LOCK_MINUTES=5,
         VOP_PROXY_HOPS=0,
+        VOP_ESCALATOR_IN_PROCESS=True,
+        VOP_ESCALATOR_TICK_SECONDS=0.5,
+        VOP_PUSH_HOSTS=None,  # None: the public push services of Chrome, Firefox, Safari, Edge
+        VOP_PUSH_TTL_SECONDS=3600,
+        VOP_VAPID_PRIVATE_KEY=None,  # None: generated once into the instance folder
+        VOP_VAPID_SUBJECT="mailto:veilig-op-pad@localhost",
+        VOP_SMTP_HOST=None,
+        VOP_SMTP_PORT=25,
+        VOP_SMTP_USER=None,
+        VOP_SMTP_PASSWORD=None,
+        VOP_SMTP_STARTTLS=False,
+        VOP_MAIL_FROM="veilig-op-pad@localhost",
+        VOP_OFFICE_EMAIL=None,
+        VOP_PUBLIC_URL="http://127.0.0.1:5000",
         BABEL_DEFAULT_LOCALE="nl",
         BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
         SESSION_COOKIE_HTTPONLY=True,

@@ -231,6 +231,45 @@ def _incidents(db: Database) -> None:
 
 # --- 0004: risk assessment and team protocol (issue 3) — only that work edits here -------
 
+
+@migrations(name="0004_risk_protocol")
+def risk_protocol(db: Database) -> None:
+    """Team protocols (versioned), assessments, measure confirmations, approvals, conditions."""
+    from .visits.schema import create_risk_tables
+
+    create_risk_tables(db)
+
+
 # --- 0005: escalation, alarms and web push (issue 4) — only that work edits here ---------
 
+
+@migrations(name="0005_escalation")
+def escalation(db: Database) -> None:
+    """Escalation policies, timers, alarms and their log, push deliveries and the lease."""
+    from .escalation.schema import create_escalation_tables
+
+    create_escalation_tables(db)
+
+
 # --- 0006: incidents and offline sync (issue 5) — only that work edits here --------------
+
+
+@migrations(name="0006_incidents_sync")
+def incidents_sync(db: Database) -> None:
+    """Remember every outbox item applied, by the phone's id: the sync's idempotency record."""
+    db["sync_receipts"].create(
+        {
+            "client_id": str,  # the UUID the phone made for the item
+            "user_id": int,
+            "kind": str,  # incident | check_in | check_out | extend | im_ok | panic
+            "body_hash": str,  # hash of the first body received under client_id
+            "outcome": str,  # stored | refused
+            "result": str,  # JSON: the first answer, given again for a repeat
+            "client_created_at": str,  # the phone's time, as sent
+            "received_at": str,  # the server's time of receipt
+        },
+        pk="client_id",
+        not_null={"user_id", "kind", "body_hash", "outcome", "result", "received_at"},
+        foreign_keys=[("user_id", "users", "id")],
+    )
+    db["sync_receipts"].create_index(["user_id", "received_at"])

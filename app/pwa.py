@@ -18,6 +18,12 @@ SHELL_FILES = [
     "js/app.js",
     "icons/icon-192.png",
     "icons/icon-512.png",
+    "js/outbox.js",  # the incident outbox (issue 5)
+    "css/incidents.css",
+    "js/panic.js",  # visit buttons, the live board, push (issue 4)
+    "js/board.js",
+    "js/push.js",
+    "css/escalation.css",
 ]
 VENDOR_CSS = [
     "vendor/utrecht/design-tokens-5.0.1-theme.css",
@@ -89,6 +95,8 @@ def service_worker():
     """Serve the service worker with its version and precache list filled in."""
     version = _shell_version(current_app.static_folder)
     urls = [url_for("static", filename=name) for name in shell_assets()]
+    urls.append(url_for("incidents.shell"))  # the report form for use offline (issue 5)
+    urls.append(url_for("visits.protocol_card"))  # the norm and what to do, without signal
     urls.append(url_for("pwa.offline"))
     body = SW_SOURCE.read_text().replace("__VERSION__", version)
     body = body.replace("__PRECACHE__", repr(urls).replace("'", '"'))
@@ -106,15 +114,20 @@ def offline():
 
 @bp.get("/healthz")
 def healthz():
-    """Report whether the database answers."""
+    """Report whether the database answers and the escalator ticked in the last 10 s."""
+    from .escalation.engine import heartbeat
+
+    escalator = {"alive": False, "last_tick": None}
     try:
         get_db().execute("select 1").fetchone()
         db_state = "ok"
+        escalator = heartbeat(get_db())
     except Exception:  # any failure to answer is a failed health check
         current_app.logger.exception("Health check: database does not answer")
         db_state = "error"
-    status = "ok" if db_state == "ok" else "degraded"
-    return jsonify({"status": status, "db": db_state}), 200 if status == "ok" else 503
+    status = "ok" if db_state == "ok" and escalator["alive"] else "degraded"
+    body = {"status": status, "db": db_state, "escalator": escalator}
+    return jsonify(body), 200 if status == "ok" else 503
 
 
 @bp.app_context_processor

@@ -9,6 +9,41 @@ const CACHE = "vop-shell-" + VERSION;
 const PRECACHE = __PRECACHE__;
 const OFFLINE_URL = PRECACHE[PRECACHE.length - 1];
 
+// ---- sync (issue 5: offline incident reports and visit actions) -------------------------
+// The report form without network: navigations to the form fall back to the precached,
+// empty form shell (no personal data). Registered before the general fetch handler, which
+// it then keeps out of these requests. Background Sync flushes the outbox (static/js/outbox.js,
+// shared with the pages) when the browser has it; pages also flush on load and on `online`.
+const REPORT_SHELL_URL = PRECACHE.find((url) => url.endsWith("/incidents/shell"));
+const REPORT_FORM_PATHS = REPORT_SHELL_URL ? [REPORT_SHELL_URL, REPORT_SHELL_URL.replace(/shell$/, "new")] : [];
+const OUTBOX_URL = PRECACHE.find((url) => url.endsWith("/js/outbox.js"));
+try {
+  if (OUTBOX_URL) importScripts(OUTBOX_URL);
+} catch (err) {
+  // Without the outbox the worker still serves the shell; pages keep flushing themselves.
+  console.warn("Outbox niet geladen in de service worker", err);
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || request.mode !== "navigate" || url.origin !== self.location.origin) return;
+  if (!REPORT_FORM_PATHS.includes(url.pathname)) return;
+  event.stopImmediatePropagation();
+  event.respondWith(
+    fetch(request).catch(() =>
+      caches
+        .match(REPORT_SHELL_URL, { cacheName: CACHE })
+        .then((hit) => hit || caches.match(OFFLINE_URL, { cacheName: CACHE })),
+    ),
+  );
+});
+
+self.addEventListener("sync", (event) => {
+  if (event.tag === "vop-outbox" && self.vopOutbox) event.waitUntil(self.vopOutbox.backgroundFlush());
+});
+// ---- end of sync ------------------------------------------------------------------------
+
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches
@@ -46,3 +81,83 @@ self.addEventListener("fetch", (event) => {
     );
   }
 });
+
+// ---- push (issue 4: reminders and alarms as notifications) -------------------------------
+// Every push is shown as a notification. The payload is JSON (CONTRACT.md): type, title,
+// body, url; office alarms also visit_id and alarm_id; reminders carry a signed token for
+// their buttons. The worker reports each receipt, so the office board shows when a device
+// last really got a push (some push services accept messages for dead subscriptions).
+// Buttons: office "Alarm openen"; worker "Ik ben oké" and "Verlengen" (15 minutes).
+const PUSH_ICON = PRECACHE.find((url) => url.endsWith("/icon-192.png"));
+const ALARM_TYPES = ["alarm", "panic", "duress"];
+
+function pushData(event) {
+  if (!event.data) return {};
+  try {
+    return event.data.json();
+  } catch (err) {
+    return { title: "Veilig op Pad", body: event.data.text() };
+  }
+}
+
+function postJson(url, body) {
+  return fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+self.addEventListener("push", (event) => {
+  const data = pushData(event);
+  const alarm = ALARM_TYPES.includes(data.type);
+  const options = {
+    body: data.body || "",
+    tag: data.tag || undefined,
+    renotify: Boolean(data.tag),
+    requireInteraction: alarm || data.type === "overdue",
+    icon: PUSH_ICON,
+    badge: PUSH_ICON,
+    vibrate: alarm ? [400, 150, 400, 150, 400] : [200],
+    actions: (data.actions || []).slice(0, 2),
+    data: { url: data.url || "/", token: data.token, type: data.type, alarm_id: data.alarm_id },
+  };
+  const shown = self.registration.showNotification(data.title || "Veilig op Pad", options);
+  const receipt = data.receipt
+    ? postJson("/push/receipts", { id: data.id, receipt: data.receipt }).catch(() => undefined)
+    : Promise.resolve();
+  event.waitUntil(Promise.all([shown, receipt]));
+});
+
+function openPage(url) {
+  const target = new URL(url || "/", self.location.origin).href;
+  return self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((list) => {
+    const open = list.find((client) => client.url === target && "focus" in client);
+    return open ? open.focus() : self.clients.openWindow(target);
+  });
+}
+
+self.addEventListener("notificationclick", (event) => {
+  const note = event.notification;
+  const data = note.data || {};
+  note.close();
+  if ((event.action === "ok" || event.action === "extend") && data.token) {
+    // Answer straight from the notification; when that fails (offline, expired), open the app.
+    event.waitUntil(
+      postJson("/push/actions", { action: event.action, token: data.token, at: new Date().toISOString() })
+        .then((response) => (response.ok ? response.json() : Promise.reject(new Error("refused"))))
+        .then((answer) =>
+          self.registration.showNotification(answer.title || "Veilig op Pad", {
+            body: answer.message || "",
+            tag: "vop-confirm",
+            icon: PUSH_ICON,
+          }),
+        )
+        .catch(() => openPage(data.url)),
+    );
+    return;
+  }
+  event.waitUntil(openPage(data.url));
+});
+// ---- end of push ------------------------------------------------------------------------

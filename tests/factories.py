@@ -1,15 +1,18 @@
 """Builders of test data, shared by every capability's tests.
 
 Keep these in step with the real code paths: a visit made here must be one the app itself
-could have made (issue 3 extends make_visit so that `assessed=True` gives a visit whose
-risk assessment is complete and whose check-in is allowed).
+could have made. `make_visit(..., assessed=True)` (the default) gives a visit whose risk
+assessment is complete and whose measures are confirmed, so its check-in is allowed;
+`assessed=False` leaves it unassessed.
 """
 
 from datetime import timedelta
 
 from sqlite_utils import Database
 
+from app import users
 from app.clock import iso, now
+from app.users import FIELD_WORKER
 
 
 def user_id(db: Database, username: str) -> int:
@@ -58,4 +61,40 @@ def make_visit(
         )
         .last_pk
     )
+    if assessed:
+        assess_visit(db, visit_id)
     return visit_id
+
+
+def assess_visit(db: Database, visit_id: int, answers: dict | None = None) -> int:
+    """Assess a visit through the real code path and confirm every confirmable measure.
+
+    With the default protocol and no risk answers (the default) the visit's check-in is then
+    allowed; return the assessment id.
+    """
+    from app.visits import assessments, protocol, risk
+
+    visit = dict(db.execute("select * from visits where id = ?", [visit_id]).fetchone())
+    proto = protocol.current(db, visit["team_id"])
+    answers = answers or {}
+    outcome = risk.score(proto["body"], answers, bool(visit["voluntary"]))
+    confirm = [m["key"] for m in outcome["measures"]]
+    return assessments.save(db, visit, proto["id"], answers, outcome, visit["worker_id"], confirm)
+
+
+def add_user(
+    db: Database, username: str, role: str = FIELD_WORKER, team: str | None = None
+) -> int:
+    """Create a user in the demo team, or in a named team (made when missing)."""
+    team_id = 1
+    if team is not None:
+        row = db.execute("select id from teams where name = ?", [team]).fetchone()
+        team_id = row[0] if row else users.create_team(db, team)
+    return users.create_user(
+        db,
+        username=username,
+        display_name=username.title(),
+        role=role,
+        team_id=team_id,
+        password="lang genoeg wachtwoord",
+    )

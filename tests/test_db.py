@@ -6,6 +6,7 @@ import pytest
 
 from app import demo
 from app.db import connect, migrate
+from app.escalation.engine import Escalator
 from app.migrations import migrations
 
 
@@ -89,7 +90,19 @@ def test_migrate_reports_nothing_new_on_second_run(tmp_path):
     assert migrate(conn) == []
 
 
-def test_healthz_reports_database(client):
+def test_healthz_is_degraded_until_the_escalator_ticks(app, client, clock):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json["status"] == "degraded" and response.json["db"] == "ok"
+    assert response.json["escalator"] == {"alive": False, "last_tick": None}
+    Escalator(app).tick()
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json["db"] == "ok" and response.json["status"] == "ok"
+    assert response.json == {
+        "status": "ok",
+        "db": "ok",
+        "escalator": {"alive": True, "last_tick": "2026-11-02T09:00:00+00:00"},
+    }
+    clock.advance(seconds=11)  # no tick for more than 10 s: degraded again
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json["status"] == "degraded"

@@ -1,11 +1,23 @@
-"""Whether a visit may be checked in: the assessment is complete and its measures confirmed.
+"""Whether a visit may be checked in: the assessment is complete and its measures in place.
 
-Placeholder until issue 3 lands: the visits work replaces this body with the real rule.
+Issue 4's check-in calls `check_in_blockers` and shows its messages; an empty list lets the
+check-in go ahead. A coordinator's recorded approval for the current assessment clears it.
 """
 
+from flask_babel import gettext as _
 from sqlite_utils import Database
+
+from . import assessments
 
 
 def check_in_blockers(db: Database, visit_id: int) -> list[str]:
     """Return, in the user's language, what stands in the way of checking in (empty: allowed)."""
-    return []
+    row = db.execute("select * from visits where id = ?", [visit_id]).fetchone()
+    if row is None:
+        return [_("Dit bezoek bestaat niet.")]
+    visit = dict(row)
+    if visit["status"] == "cancelled":
+        return [_("Dit bezoek is geannuleerd.")]
+    if assessments.approval_for(db, visit) is not None:
+        return []
+    return assessments.unmet(db, visit, assessments.current(db, visit))

@@ -1,0 +1,288 @@
+"""What a field worker does during a visit: check in, extend, check out, "I'm OK", panic.
+
+Each action takes `at`, the moment on the phone (an offline outbox replays actions later
+with their original time); the server's receipt time goes beside it in the alarm log. A
+refused action raises ActionError and changes nothing.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlite_utils import Database
+from werkzeug.security import check_password_hash
+
+from ..clock import iso, now, parse
+from ..visits.access import visit_or_404
+from ..visits.gate import check_in_blockers
+from . import policy as policies
+from . import store
+from .alarms import REPEAT_RULES, raise_alarm
+from .errors import ActionError
+
+__all__ = ["ActionError", "check_in", "check_out", "extend", "im_ok", "panic"]
+
+IM_OK_MINUTES = 15  # "I'm OK" gives the worker at least this long before the next alarm
+MAX_EXTEND_MINUTES = 240
+CLIENT_PAST = timedelta(hours=24)
+CLIENT_FUTURE = timedelta(minutes=5)
+
+
+def _moment(at: datetime | str | None, received: datetime) -> datetime:
+    """Return the phone's moment of an action, refusing one that cannot be right."""
+    if at is None or at == "":
+        return received
+    try:
+        moment = parse(at.replace("Z", "+00:00")) if isinstance(at, str) else at
+    except ValueError:
+        raise ActionError(_("Het tijdstip van deze actie klopt niet.")) from None
+    if moment.tzinfo is None:
+        raise ActionError(_("Het tijdstip van deze actie klopt niet."))
+    if moment > received + CLIENT_FUTURE or moment < received - CLIENT_PAST:
+        raise ActionError(_("Het tijdstip van deze actie klopt niet."))
+    return min(moment.astimezone(UTC), received)
+
+
+def _location(location) -> tuple[float, float] | None:
+    """Return (lat, lon) from a location given with consent, or None."""
+    if not location:
+        return None
+    try:
+        lat, lon = float(location[0]), float(location[1])
+    except (TypeError, ValueError, IndexError, KeyError):
+        raise ActionError(_("De locatie klopt niet.")) from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ActionError(_("De locatie klopt niet."))
+    return lat, lon
+
+
+def _own_visit(db: Database, visit_id: int, user) -> dict:
+    """Return the visit if the user goes on it (worker or companion); others are refused."""
+    visit = visit_or_404(db, visit_id, user)
+    companion = db.execute(
+        "select 1 from visit_companions where visit_id = ? and user_id = ?", [visit_id, user.id]
+    ).fetchone()
+    if user.id != visit["worker_id"] and not companion:
+        raise ActionError(
+            _("Alleen wie op dit bezoek gaat, kan dit doen."),
+            status=403,
+        )
+    return visit
+
+
+def _running(db: Database, visit_id: int, user, message: str) -> dict:
+    visit = _own_visit(db, visit_id, user)
+    if visit["status"] != "running":
+        raise ActionError(message, status=409)
+    return visit
+
+
+def _fresh(db: Database, visit_id: int) -> dict:
+    return next(db.query("select * from visits where id = ?", [visit_id]))
+
+
+def _set_location(db: Database, visit_id: int, where: tuple[float, float] | None) -> None:
+    if where:
+        db.execute(
+            "update visits set last_lat = ?, last_lon = ?, last_location_at = ? where id = ?",
+            [where[0], where[1], iso(now()), visit_id],
+        )
+
+
+def schedule(db: Database, visit: dict, start: datetime, due: datetime) -> None:
+    """Plan the team's ladder for a visit due at `due` (earlier pending steps are cancelled)."""
+    store.cancel_jobs(db, visit["id"], kinds=("reminder", "step"))
+    policy = policies.load(db, visit["team_id"])
+    rules = {k: policy[k] for k in REPEAT_RULES}
+    run = store.new_round(db)
+    for job in policies.plan(policy, visit, start, due):
+        key = f"t{run}:{job['kind']}{'' if job['step'] is None else job['step']}"
+        store.add_job(
+            db,
+            visit["id"],
+            key,
+            job["kind"],
+            job["due"],
+            step=job["step"],
+            spec={**job["spec"], "policy": rules},
+        )
+
+
+def check_in(db: Database, visit_id: int, user, *, at, location=None) -> dict:
+    """Start a visit: its due time is the check-in plus the expected duration."""
+    visit = _own_visit(db, visit_id, user)
+    if visit["status"] != "planned":
+        raise ActionError(_("Dit bezoek is al gestart of afgelopen."), status=409)
+    blockers = check_in_blockers(db, visit_id)
+    if blockers:
+        raise ActionError(" ".join(blockers), messages=blockers)
+    where = _location(location)
+    start = _moment(at, now())
+    due = start + timedelta(minutes=visit["expected_minutes"])
+    with store.immediate(db):
+        changed = db.execute(
+            "update visits set status = 'running', checked_in_at = ?, due_at = ? "
+            "where id = ? and status = 'planned'",
+            [iso(start), iso(due), visit_id],
+        ).rowcount
+        if not changed:
+            raise ActionError(_("Dit bezoek is al gestart of afgelopen."), status=409)
+        _set_location(db, visit_id, where)
+        visit = _fresh(db, visit_id)
+        schedule(db, visit, now(), due)
+        store.log_event(
+            db,
+            visit_id,
+            "checked_in",
+            actor_id=user.id,
+            client_at=start,
+            detail={"due_at": iso(due), "location": bool(where)},
+        )
+    return visit
+
+
+def _duress_pin_matches(db: Database, user_id: int, pin: str | None) -> bool:
+    if not pin:
+        return False
+    row = db.execute("select pin_hash from duress_pins where user_id = ?", [user_id]).fetchone()
+    return bool(row) and check_password_hash(row[0], str(pin))
+
+
+def check_out(db: Database, visit_id: int, user, *, at, pin=None) -> dict:
+    """End a visit ("Ik ben veilig"); with the duress PIN it also raises a silent alarm."""
+    _running(db, visit_id, user, _("Dit bezoek loopt niet; uitchecken kan niet."))
+    moment = _moment(at, now())
+    duress = _duress_pin_matches(db, user.id, pin)
+    with store.immediate(db):
+        changed = db.execute(
+            "update visits set status = 'ended', checked_out_at = ?, ended_reason = 'checked_out'"
+            " where id = ? and status = 'running'",
+            [iso(moment), visit_id],
+        ).rowcount
+        if not changed:
+            raise ActionError(_("Dit bezoek loopt niet; uitchecken kan niet."), status=409)
+        store.cancel_jobs(db, visit_id)
+        # Reminders still waiting to go out to the phone have nothing to say any more.
+        db.execute(
+            "update deliveries set status = 'cancelled' where visit_id = ? "
+            "and kind in ('reminder', 'overdue') and status = 'pending'",
+            [visit_id],
+        )
+        visit = _fresh(db, visit_id)
+        overdue = store.open_alarm(db, visit_id, "overdue")
+        store.log_event(
+            db,
+            visit_id,
+            "checked_out",
+            actor_id=user.id,
+            client_at=moment,
+            alarm_id=overdue["id"] if overdue else None,
+        )
+        if duress:
+            _silent_alarm(db, visit, user)
+    return visit
+
+
+def _silent_alarm(db: Database, visit: dict, user) -> None:
+    """Raise the duress alarm: every level at once, nothing on the phones at the scene."""
+    policy = policies.load(db, visit["team_id"])
+    alarm = raise_alarm(db, visit, "duress", policy, actor_id=user.id)
+    _all_levels_now(db, visit, alarm, policy, silent=True)
+
+
+def _all_levels_now(db: Database, visit: dict, alarm: dict, policy: dict, *, silent: bool) -> None:
+    spec = {
+        **policies.ALL_LEVELS,
+        "silent": silent,
+        "alarm": True,
+        "policy": {k: policy[k] for k in REPEAT_RULES},
+    }
+    run = store.new_round(db)
+    store.add_job(
+        db,
+        visit["id"],
+        f"a{alarm['id']}:all{run}",
+        "alarm_all",
+        now(),
+        spec=spec,
+        alarm_id=alarm["id"],
+    )
+
+
+def extend(db: Database, visit_id: int, user, *, minutes, reason, at) -> dict:
+    """Move a running visit's due time, and with it every pending step."""
+    try:
+        minutes = int(minutes)
+    except (TypeError, ValueError):
+        minutes = 0
+    if not 1 <= minutes <= MAX_EXTEND_MINUTES:
+        raise ActionError(_("Verleng met 1 tot %(max)d minuten.", max=MAX_EXTEND_MINUTES))
+    reason = (reason or "").strip()
+    if len(reason) > 200:
+        raise ActionError(_("Houd de reden kort (hoogstens 200 tekens)."))
+    visit = _running(db, visit_id, user, _("Dit bezoek loopt niet; verlengen kan niet."))
+    moment = _moment(at, now())
+    due = max(parse(visit["due_at"]), moment) + timedelta(minutes=minutes)
+    with store.immediate(db):
+        db.execute("update visits set due_at = ? where id = ?", [iso(due), visit_id])
+        visit = _fresh(db, visit_id)
+        schedule(db, visit, now(), due)
+        store.log_event(
+            db,
+            visit_id,
+            "extended",
+            actor_id=user.id,
+            client_at=moment,
+            detail={"minutes": minutes, "reason": reason, "due_at": iso(due)},
+        )
+    return visit
+
+
+def im_ok(db: Database, visit_id: int, user, *, at) -> dict:
+    """Answer a reminder: the worker is fine and gets at least 15 more minutes."""
+    visit = _running(db, visit_id, user, _("Dit bezoek loopt niet meer."))
+    moment = _moment(at, now())
+    due = max(parse(visit["due_at"]), moment + timedelta(minutes=IM_OK_MINUTES))
+    with store.immediate(db):
+        if due != parse(visit["due_at"]):
+            db.execute("update visits set due_at = ? where id = ?", [iso(due), visit_id])
+            visit = _fresh(db, visit_id)
+            schedule(db, visit, now(), due)
+        overdue = store.open_alarm(db, visit_id, "overdue")
+        store.log_event(
+            db,
+            visit_id,
+            "im_ok",
+            actor_id=user.id,
+            client_at=moment,
+            alarm_id=overdue["id"] if overdue else None,
+            detail={"due_at": iso(due)},
+        )
+    return visit
+
+
+def panic(db: Database, visit_id: int, user, *, at, location=None) -> dict:
+    """Raise the panic alarm at once, to every level, with the address and last location."""
+    visit = _own_visit(db, visit_id, user)
+    if visit["status"] == "cancelled":
+        raise ActionError(_("Dit bezoek is geannuleerd."), status=409)
+    where = _location(location)
+    moment = _moment(at, now())
+    with store.immediate(db):
+        _set_location(db, visit_id, where)
+        visit = _fresh(db, visit_id)
+        policy = policies.load(db, visit["team_id"])
+        alarm = store.open_alarm(db, visit_id, "panic")
+        fresh = alarm is None or alarm["status"] == "acknowledged"
+        store.log_event(
+            db,
+            visit_id,
+            "panic",
+            alarm_id=None if fresh else alarm["id"],
+            actor_id=user.id,
+            client_at=moment,
+            detail={"location": list(where) if where else None},
+        )
+        if fresh:
+            alarm = raise_alarm(db, visit, "panic", policy, actor_id=user.id)
+        _all_levels_now(db, visit, alarm, policy, silent=False)
+    return visit

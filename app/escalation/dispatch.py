@@ -1,0 +1,226 @@
+"""Send queued deliveries on worker threads, so a slow or failing push service never holds up
+the escalator or other alarms; write each attempt's result back and retry as needed."""
+
+import json
+import logging
+import queue
+import threading
+from collections import Counter, deque
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlite_utils import Database
+
+from ..clock import iso, now, parse
+from . import mailer, push, store
+from .payloads import receipt_token
+
+log = logging.getLogger(__name__)
+CLAIM_SECONDS = 60  # a claimed delivery whose sender vanished is retried after this
+PER_HOST = 8  # at most this many senders work on one host at a time
+QUEUED_PER_HOST = 8 * PER_HOST  # claimed ahead per host: sent well before their claim ends
+MAX_BACKOFF = 60
+MAX_RETRY_AFTER = 600
+BATCH = 1000
+
+
+class InlineExecutor(Executor):
+    """Run each send at once in the calling thread (tests that want no threads)."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller like a pool would
+            future.set_exception(exc)
+        return future
+
+
+def backoff(attempts: int) -> float:
+    """Return the wait before the next attempt after a failure: 1, 2, 4 … 60 s."""
+    return float(min(MAX_BACKOFF, 2 ** max(0, attempts - 1)))
+
+
+class Dispatcher:
+    """Claim due deliveries, send them in a pool, and record the answers.
+
+    Claimed deliveries wait in a queue per host; at most PER_HOST senders work on one host,
+    so a slow or stuck push service ties up only its own senders, never the others'.
+    """
+
+    def __init__(self, app: Flask, holder: str, executor: Executor | None = None, workers=32):
+        self.app = app
+        self.holder = holder
+        self.executor = executor or ThreadPoolExecutor(workers, thread_name_prefix="vop-push")
+        self.results: queue.Queue = queue.Queue()
+        self.in_flight: dict[int, str] = {}  # claimed and not yet answered: id -> host
+        self.queues: dict[str, deque] = {}
+        self.senders: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def busy(self) -> int:
+        """Return how many claimed deliveries are still queued or being sent."""
+        with self.lock:
+            return len(self.in_flight)
+
+    def dispatch(self, db: Database, moment: datetime) -> int:
+        """Claim the deliveries that are due and hand them to the senders; return how many."""
+        with self.lock:
+            hosts = Counter(self.in_flight.values())
+        claimed = []
+        with store.immediate(db):
+            rows = db.query(
+                "select d.*, s.endpoint, s.p256dh, s.auth from deliveries d "
+                "left join push_subscriptions s on s.id = d.subscription_id "
+                "where d.status in ('pending', 'sending') and d.next_attempt_at <= ? "
+                "order by d.next_attempt_at, d.id limit ?",
+                [iso(moment), BATCH],
+            )
+            for row in list(rows):
+                if row["id"] in self.in_flight or hosts[row["host"]] >= QUEUED_PER_HOST:
+                    continue  # a busy host waits; the others go ahead
+                if self._expired(row, moment):
+                    db.execute(
+                        "update deliveries set status = 'expired' where id = ?", [row["id"]]
+                    )
+                    continue
+                db.execute(
+                    "update deliveries set status = 'sending', claimed_by = ?, "
+                    "next_attempt_at = ?, attempts = attempts + 1 where id = ?",
+                    [self.holder, iso(moment + timedelta(seconds=CLAIM_SECONDS)), row["id"]],
+                )
+                hosts[row["host"]] += 1
+                claimed.append(row)
+        for row in claimed:
+            self._enqueue(row)
+        return len(claimed)
+
+    def _enqueue(self, row: dict) -> None:
+        """Queue a claimed delivery for its host, starting a sender if the host has room."""
+        host = row["host"]
+        with self.lock:
+            self.in_flight[row["id"]] = host
+            self.queues.setdefault(host, deque()).append(row)
+            start = self.senders.get(host, 0) < PER_HOST
+            if start:
+                self.senders[host] = self.senders.get(host, 0) + 1
+        if start:
+            self.executor.submit(self._drain, host)
+
+    def _drain(self, host: str) -> None:
+        """Send a host's queued deliveries one after another (on a sender thread)."""
+        while True:
+            with self.lock:
+                waiting = self.queues.get(host)
+                if not waiting:
+                    self.senders[host] -= 1
+                    return
+                row = waiting.popleft()
+            self._send(row)
+
+    @staticmethod
+    def _expired(row: dict, moment: datetime) -> bool:
+        """A push past its TTL would be dropped by the push service anyway."""
+        if row["channel"] != "push" or not row["ttl"]:
+            return False
+        return parse(row["created_at"]) + timedelta(seconds=row["ttl"]) < moment
+
+    def _send(self, row: dict) -> None:
+        """Send one delivery (on a sender thread) and queue the answer."""
+        try:
+            payload = json.loads(row["payload"])
+            if row["channel"] == "email":
+                result = mailer.send(self.app, payload)
+            elif row["endpoint"] is None:
+                result = push.Result("gone", error="subscription removed")
+            else:
+                with self.app.app_context():
+                    payload["id"] = row["id"]
+                    payload["receipt"] = receipt_token(row["id"])
+                result = push.send(self.app, row, payload, ttl=row["ttl"], urgency=row["urgency"])
+        except Exception as exc:  # a bug in one send must not lose the delivery
+            log.exception("Delivery %s failed unexpectedly", row["id"])
+            result = push.Result("retry", error=type(exc).__name__)
+        self.results.put((row, result))
+        with self.lock:  # answered: until recorded, its claim keeps it from being sent again
+            self.in_flight.pop(row["id"], None)
+
+    def collect(self, db: Database) -> int:
+        """Write the answers received since the last call; return how many."""
+        answers = []
+        while True:
+            try:
+                answers.append(self.results.get_nowait())
+            except queue.Empty:
+                break
+        if not answers:
+            return 0
+        with store.immediate(db):
+            for row, result in answers:
+                _record(db, row, result)
+        return len(answers)
+
+    def shutdown(self) -> None:
+        """Wait for the sends under way."""
+        self.executor.shutdown(wait=True)
+
+
+def _record(db: Database, row: dict, result: push.Result) -> None:
+    """Store one attempt's answer on the delivery and in the alarm log."""
+    moment = now()
+    status, next_at = (
+        {"accepted": "sent", "gone": "gone", "refused": "failed"}.get(result.outcome, "pending"),
+        None,
+    )
+    if result.outcome == "retry":
+        wait = (
+            result.retry_after if result.retry_after is not None else backoff(row["attempts"] + 1)
+        )
+        next_at = iso(moment + timedelta(seconds=min(wait, MAX_RETRY_AFTER)))
+    db.execute(
+        "update deliveries set status = ?, next_attempt_at = coalesce(?, next_attempt_at), "
+        "sent_at = ?, last_status = ?, last_error = ? "
+        "where id = ? and status in ('sending', 'pending')",
+        [
+            status,
+            next_at,
+            iso(moment) if status == "sent" else None,
+            result.status,
+            result.error,
+            row["id"],
+        ],
+    )
+    if row["channel"] == "push" and row["subscription_id"]:
+        if result.outcome == "gone":  # the browser dropped this subscription: forget it
+            db.execute("delete from push_subscriptions where id = ?", [row["subscription_id"]])
+        elif result.outcome == "accepted":
+            db.execute(
+                "update push_subscriptions set last_accepted_at = ?, last_error = null "
+                "where id = ?",
+                [iso(moment), row["subscription_id"]],
+            )
+        else:
+            db.execute(
+                "update push_subscriptions set last_error = ? where id = ?",
+                [f"{result.status or ''} {result.error or ''}".strip(), row["subscription_id"]],
+            )
+    if row["visit_id"] is not None:
+        store.log_event(
+            db,
+            row["visit_id"],
+            "delivery",
+            alarm_id=row["alarm_id"],
+            detail={
+                "delivery": row["id"],
+                "channel": row["channel"],
+                "kind": row["kind"],
+                "user_id": row["user_id"],
+                "host": row["host"],
+                "outcome": result.outcome,
+                "status": result.status,
+                "attempt": row["attempts"] + 1,
+                "retry_at": next_at,
+                "error": result.error,
+            },
+        )

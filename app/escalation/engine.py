@@ -1,0 +1,160 @@
+"""The escalator: one leader at a time (a lease row in SQLite) ticks at most a second apart,
+fires the steps that are due and hands their deliveries to the senders.
+
+Every deadline lives in the database, so a restarted or second process finds it; a step whose
+time passed while no escalator ran fires at once and is logged as late.
+"""
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from concurrent.futures import Executor
+from datetime import timedelta
+
+from flask import Flask
+from sqlite_utils import Database
+
+from ..clock import iso, now, parse
+from ..db import connect
+from . import store
+from .dispatch import Dispatcher
+from .firing import fire_due
+
+log = logging.getLogger(__name__)
+LEASE = "escalator"
+LEASE_SECONDS = 5  # a leader that stops renewing is replaced after this
+HEALTHY_SECONDS = 10  # CONTRACT.md: /healthz is degraded after this long without a tick
+
+
+def take_lease(db: Database, holder: str, moment) -> bool:
+    """Become or stay the leader unless another holder's lease is still valid."""
+    with store.immediate(db):
+        row = db.execute(
+            "select holder, expires_at from escalator_lease where name = ?", [LEASE]
+        ).fetchone()
+        if row and row[0] != holder and row[1] and row[1] > iso(moment):
+            return False
+        db.execute(
+            "insert into escalator_lease (name, holder, expires_at) values (?, ?, ?) "
+            "on conflict(name) do update set holder = excluded.holder, "
+            "expires_at = excluded.expires_at",
+            [LEASE, holder, iso(moment + timedelta(seconds=LEASE_SECONDS))],
+        )
+    return True
+
+
+def release_lease(db: Database, holder: str) -> None:
+    """Give up the lease at once, so a standby escalator takes over without waiting."""
+    db.execute(
+        "update escalator_lease set expires_at = null where name = ? and holder = ?",
+        [LEASE, holder],
+    )
+
+
+def heartbeat(db: Database) -> dict:
+    """Return the escalator's state for /healthz: alive, and the last completed tick."""
+    row = db.execute("select last_tick_at from escalator_lease where name = ?", [LEASE]).fetchone()
+    last = row[0] if row else None
+    alive = bool(last) and (now() - parse(last)).total_seconds() <= HEALTHY_SECONDS
+    return {"alive": alive, "last_tick": last}
+
+
+class Escalator:
+    """One escalation worker; several may run on one database, one of them leads."""
+
+    def __init__(self, app: Flask, *, holder: str | None = None, executor: Executor | None = None):
+        self.app = app
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.dispatcher = Dispatcher(app, self.holder, executor)
+        self.tick_seconds = min(1.0, float(app.config["VOP_ESCALATOR_TICK_SECONDS"]))
+        self.stopping = threading.Event()
+        self._db: Database | None = None
+        self.thread: threading.Thread | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = connect(self.app.config["DATABASE"])
+        return self._db
+
+    def tick(self) -> dict:
+        """Run one round: hold the lease, fire due steps, send due deliveries, record answers."""
+        with self.app.app_context():
+            moment = now()
+            if not take_lease(self.db, self.holder, moment):
+                return {"leader": False}
+            answered = self.dispatcher.collect(self.db)
+            fired = fire_due(self.db, moment, self.holder)
+            sent = self.dispatcher.dispatch(self.db, moment)
+            answered += self.dispatcher.collect(self.db)
+            self.db.execute(
+                "update escalator_lease set last_tick_at = ? where name = ? and holder = ?",
+                [iso(now()), LEASE, self.holder],
+            )
+            return {"leader": True, "fired": fired, "sent": sent, "answered": answered}
+
+    def wait_idle(self, timeout: float = 10) -> None:
+        """Wait until every send under way has answered, and record the answers (tests)."""
+        deadline = threading.Event()
+        timer = threading.Timer(timeout, deadline.set)
+        timer.start()
+        try:
+            while self.dispatcher.busy() and not deadline.is_set():
+                if not self.dispatcher.results.empty():
+                    with self.app.app_context():
+                        self.dispatcher.collect(self.db)
+                deadline.wait(0.01)
+            with self.app.app_context():
+                self.dispatcher.collect(self.db)
+        finally:
+            timer.cancel()
+
+    def _next_wait(self) -> float:
+        """Sleep until the next job or retry is due, but never longer than one tick."""
+        if not self.dispatcher.results.empty():
+            return 0.0
+        with self.app.app_context():
+            moment = now()
+            soonest = self.db.execute(
+                "select min(m) from (select min(due_at) as m from escalation_jobs "
+                "where status = 'pending' union all select min(next_attempt_at) from deliveries "
+                "where status in ('pending', 'sending'))"
+            ).fetchone()[0]
+        wait = self.tick_seconds
+        if soonest:
+            wait = min(wait, (parse(soonest) - moment).total_seconds())
+        return max(0.05, wait)
+
+    def run(self) -> None:
+        """Tick until stopped."""
+        log.info("Escalator %s started", self.holder)
+        while not self.stopping.is_set():
+            try:
+                self.tick()
+                wait = self._next_wait()
+            except Exception:  # keep escalating: log, pause briefly, try again
+                log.exception("Escalator tick failed")
+                wait = self.tick_seconds
+            self.stopping.wait(wait)
+        self.dispatcher.shutdown()
+        try:
+            with self.app.app_context():
+                self.dispatcher.collect(self.db)
+                release_lease(self.db, self.holder)
+        except Exception:
+            log.exception("Escalator could not hand over cleanly")
+        log.info("Escalator %s stopped", self.holder)
+
+    def start(self) -> threading.Thread:
+        """Run in a background thread of this process (for `flask serve` / `make run`)."""
+        self.thread = threading.Thread(target=self.run, name="vop-escalator", daemon=True)
+        self.thread.start()
+        return self.thread
+
+    def stop(self, timeout: float = 15) -> None:
+        """Ask the loop to stop and wait for it."""
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(timeout)

@@ -1,0 +1,199 @@
+"""Fire the jobs that are due: each exactly once, however many escalators share the database."""
+
+import json
+import logging
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+from ..clock import iso, parse
+from . import store
+from .alarms import add_reached, get_alarm, raise_alarm
+from .notify import notify
+
+log = logging.getLogger(__name__)
+LATE_AFTER = 5  # seconds: a step fired later than this was held up (the escalator was down)
+BATCH = 500
+
+
+def fire_due(db: Database, moment: datetime, holder: str) -> int:
+    """Fire every job due at `moment` (oldest first); return how many fired."""
+    fired = 0
+    with store.immediate(db):
+        jobs = list(
+            db.query(
+                "select * from escalation_jobs where status = 'pending' and due_at <= ? "
+                "order by due_at, id limit ?",
+                [iso(moment), BATCH],
+            )
+        )
+        for job in jobs:
+            late = max(0, store.seconds_between(job["due_at"], moment))
+            db.execute("SAVEPOINT fire_job")
+            try:
+                # The status guard makes firing exactly-once even if two processes race.
+                claimed = db.execute(
+                    "update escalation_jobs set status = 'done', fired_at = ?, fired_by = ?, "
+                    "late_seconds = ? where id = ? and status = 'pending'",
+                    [iso(moment), holder, late, job["id"]],
+                ).rowcount
+                if claimed:
+                    _fire(db, job, moment, late if late > LATE_AFTER else 0)
+                    fired += 1
+                db.execute("RELEASE SAVEPOINT fire_job")
+            except Exception:  # one broken job must not hold up every other alarm
+                db.execute("ROLLBACK TO SAVEPOINT fire_job")
+                db.execute("RELEASE SAVEPOINT fire_job")
+                log.exception("Escalation job %s could not fire", job["id"])
+    return fired
+
+
+def _visit(db: Database, visit_id: int) -> dict:
+    return next(db.query("select * from visits where id = ?", [visit_id]))
+
+
+def _fire(db: Database, job: dict, moment: datetime, late: int) -> None:
+    """Do what one job stands for."""
+    visit = _visit(db, job["visit_id"])
+    spec = json.loads(job["spec"] or "{}")
+    kind = job["kind"]
+    if kind in ("reminder", "step") and visit["status"] != "running":
+        return  # the visit ended in the meantime; its steps have nothing left to do
+    if kind == "reminder":
+        notify(db, visit, "reminder", ["worker"], ["push"], job_id=job["id"], late_seconds=late)
+    elif kind == "step" and not spec["alarm"]:
+        notify(
+            db,
+            visit,
+            "overdue",
+            spec["who"],
+            spec["channels"],
+            job_id=job["id"],
+            step=job["step"],
+            late_seconds=late,
+        )
+    elif kind == "step":
+        _alarm_step(db, visit, job, spec, moment, late)
+    elif kind == "alarm_all":
+        alarm = get_alarm(db, job["alarm_id"])
+        if alarm["status"] != "resolved":
+            _send_alarm(db, visit, alarm, job, spec, moment, late)
+    elif kind == "renotify":
+        _repeat(db, visit, job, spec, moment)
+    elif kind == "ack_timeout":
+        _reopen_after_timeout(db, visit, job, moment)
+
+
+def _alarm_step(db: Database, visit: dict, job: dict, spec: dict, moment, late: int) -> None:
+    """A step of the ladder past the grace: raise (or climb) the overdue alarm."""
+    alarm = store.open_alarm(db, visit["id"], "overdue")
+    if alarm is None:
+        alarm = raise_alarm(db, visit, "overdue", spec["policy"])
+    elif alarm["status"] == "acknowledged":
+        _set_open(db, visit, alarm)
+    db.execute("update alarms set level = max(level, ?) where id = ?", [job["step"], alarm["id"]])
+    db.execute("update escalation_jobs set alarm_id = ? where id = ?", [alarm["id"], job["id"]])
+    _send_alarm(db, visit, get_alarm(db, alarm["id"]), job, spec, moment, late)
+
+
+def _set_open(db: Database, visit: dict, alarm: dict) -> None:
+    db.execute(
+        "update alarms set status = 'open', reopened = reopened + 1 where id = ?", [alarm["id"]]
+    )
+    store.log_event(db, visit["id"], "reopened", alarm_id=alarm["id"])
+
+
+def _send_alarm(db, visit, alarm, job, spec, moment, late: int, who=None) -> None:
+    """Notify a step's groups about an alarm and start its repeats."""
+    kind = "alarm" if alarm["kind"] == "overdue" else alarm["kind"]
+    who = who or spec["who"]
+    add_reached(db, alarm, who)
+    notify(
+        db,
+        visit,
+        kind,
+        who,
+        spec["channels"],
+        alarm=alarm,
+        job_id=job["id"],
+        step=job["step"],
+        silent=spec.get("silent", False),
+        late_seconds=late,
+    )
+    base = moment if late else parse(job["due_at"])
+    _schedule_repeat(db, visit, alarm, origin=job["id"], n=1, base=base, spec=spec)
+
+
+def _schedule_repeat(db, visit, alarm, *, origin: int, n: int, base: datetime, spec) -> None:
+    """Plan the next repeat of an alarm, replacing any repeat still waiting."""
+    rules = json.loads(alarm["policy"] or "{}")
+    store.cancel_jobs(db, visit["id"], kinds=("renotify",), alarm_id=alarm["id"])
+    if n > rules.get("repeat_limit", 0):
+        return
+    store.add_job(
+        db,
+        visit["id"],
+        f"a{alarm['id']}:r{origin}:{n}",
+        "renotify",
+        base + timedelta(seconds=rules["renotify"]),
+        spec={"n": n, "origin": origin, "silent": spec.get("silent", False)},
+        alarm_id=alarm["id"],
+    )
+
+
+def _repeat(db: Database, visit: dict, job: dict, spec: dict, moment: datetime) -> None:
+    """Send an unacknowledged alarm again to everyone it has reached so far."""
+    alarm = get_alarm(db, job["alarm_id"])
+    if alarm["status"] != "open":
+        return
+    kind = "alarm" if alarm["kind"] == "overdue" else alarm["kind"]
+    who = json.loads(alarm["reached"] or "[]")
+    notify(
+        db,
+        visit,
+        kind,
+        who,
+        ["push"],
+        alarm=alarm,
+        job_id=job["id"],
+        repeat=spec["n"],
+        silent=spec.get("silent", False),
+    )
+    late = store.seconds_between(job["due_at"], moment) > LATE_AFTER
+    base = moment if late else parse(job["due_at"])
+    _schedule_repeat(
+        db, visit, alarm, origin=spec["origin"], n=spec["n"] + 1, base=base, spec=spec
+    )
+
+
+def _reopen_after_timeout(db: Database, visit: dict, job: dict, moment: datetime) -> None:
+    """An acknowledged alarm not resolved in time: notify again and resume the ladder."""
+    alarm = get_alarm(db, job["alarm_id"])
+    if alarm["status"] != "acknowledged":
+        return
+    _set_open(db, visit, alarm)
+    alarm = get_alarm(db, alarm["id"])
+    spec = {"channels": ["push", "email"], "silent": alarm["kind"] == "duress"}
+    who = json.loads(alarm["reached"] or "[]")
+    _send_alarm(db, visit, alarm, job, spec, moment, 0, who=who)
+    if alarm["kind"] != "overdue":
+        return
+    # The steps the acknowledgement stopped continue, keeping their spacing.
+    stopped = db.query(
+        "select * from escalation_jobs where visit_id = ? and kind = 'step' "
+        "and status = 'cancelled' and step > ? and due_at > ? order by id",
+        [visit["id"], alarm["level"], alarm["acknowledged_at"]],
+    )
+    latest = {row["step"]: row for row in stopped}
+    for step, row in sorted(latest.items()):
+        wait = parse(row["due_at"]) - parse(alarm["acknowledged_at"])
+        store.add_job(
+            db,
+            visit["id"],
+            f"a{alarm['id']}:o{alarm['reopened']}:s{step}",
+            "step",
+            moment + wait,
+            step=step,
+            spec=json.loads(row["spec"]),
+            alarm_id=alarm["id"],
+        )

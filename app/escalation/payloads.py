@@ -1,0 +1,173 @@
+"""What a push message or alarm e-mail says, in the recipient's language (CONTRACT.md)."""
+
+from flask import current_app
+from flask_babel import force_locale, format_time
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from ..clock import parse
+
+ALARM_KINDS = ("alarm", "panic", "duress")
+ACTION_SALT, RECEIPT_SALT = "vop-push-action", "vop-push-receipt"
+ACTION_MAX_AGE = 24 * 3600
+
+
+def path_for(endpoint: str, **values) -> str:
+    """Build a path outside a request (the escalator has none)."""
+    if endpoint not in current_app.view_functions:
+        return "/"
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def action_token(visit_id: int, user_id: int) -> str:
+    """Sign what a notification's "I'm OK"/"Extend" buttons may do: this visit, this worker."""
+    return _serializer(ACTION_SALT).dumps({"v": visit_id, "u": user_id})
+
+
+def read_action_token(token: str) -> dict | None:
+    """Return {"v": visit_id, "u": user_id} from a valid action token, or None."""
+    try:
+        return _serializer(ACTION_SALT).loads(token, max_age=ACTION_MAX_AGE)
+    except (BadSignature, TypeError):
+        return None
+
+
+def receipt_token(delivery_id: int) -> str:
+    """Sign a delivery id, so only the device that decrypted the push can report its receipt."""
+    return _serializer(RECEIPT_SALT).dumps(delivery_id)
+
+
+def read_receipt_token(token: str) -> int | None:
+    """Return the delivery id of a valid receipt token, or None."""
+    try:
+        return int(_serializer(RECEIPT_SALT).loads(token))
+    except (BadSignature, TypeError, ValueError):
+        return None
+
+
+def address(visit: dict) -> str:
+    """Return a visit's address on one line."""
+    return f"{visit['street']} {visit['house_number']}, {visit['postcode']} {visit['city']}"
+
+
+def _time(moment: str | None) -> str:
+    return format_time(parse(moment), "HH:mm") if moment else "?"
+
+
+def _location(visit: dict) -> str:
+    if visit.get("last_lat") is None:
+        return _("onbekend")
+    return f"{visit['last_lat']:.5f}, {visit['last_lon']:.5f}"
+
+
+def _visit_url(visit_id: int) -> str:
+    return path_for("escalation.visit_actions", visit_id=visit_id)
+
+
+def _texts(kind: str, visit: dict, worker: dict) -> tuple[str, str]:
+    """Return (title, body) of a message of this kind."""
+    if kind == "test":
+        return _("Testmelding"), _("Pushmeldingen werken op dit apparaat.")
+    name, phone = worker["display_name"], worker.get("phone") or "-"
+    where = address(visit)
+    if kind == "reminder":
+        return _("Uw bezoek loopt bijna af"), _(
+            "%(address)s: eindtijd %(time)s. Check uit of verleng.",
+            address=where,
+            time=_time(visit["due_at"]),
+        )
+    if kind == "overdue":
+        return _("Uw bezoek is afgelopen"), _(
+            "%(address)s: check uit met 'Ik ben veilig' of verleng, anders gaat er een "
+            "alarm naar kantoor.",
+            address=where,
+        )
+    if kind == "panic":
+        return _("PANIEKALARM: %(name)s", name=name), _(
+            "%(address)s · laatste locatie %(location)s · tel. %(phone)s",
+            address=where,
+            location=_location(visit),
+            phone=phone,
+        )
+    if kind == "duress":
+        return _("STIL ALARM (dwang): %(name)s", name=name), _(
+            "%(name)s checkte uit met de dwangcode bij %(address)s · tel. %(phone)s. "
+            "Bel niet zomaar: iemand kan meekijken.",
+            name=name,
+            address=where,
+            phone=phone,
+        )
+    return _("ALARM: %(name)s niet uitgecheckt", name=name), _(
+        "%(address)s · eindtijd %(time)s · tel. %(phone)s",
+        address=where,
+        time=_time(visit["due_at"]),
+        phone=phone,
+    )
+
+
+def push_payload(
+    kind: str,
+    visit: dict | None,
+    worker: dict | None,
+    recipient: dict,
+    *,
+    alarm_id: int | None = None,
+    repeat: int = 0,
+) -> dict:
+    """Return the JSON payload of one push message to one recipient."""
+    with force_locale(recipient.get("language") or "nl"):
+        if kind == "test":
+            title, body = _texts("test", {}, {"display_name": ""})
+            return {"type": "test", "title": title, "body": body, "url": path_for("home.index")}
+        title, body = _texts(kind, visit, worker)
+        if repeat:
+            title = _("(herhaling %(n)d) %(title)s", n=repeat, title=title)
+        payload = {
+            "type": kind,
+            "title": title,
+            "body": body,
+            "visit_id": visit["id"],
+            "tag": f"vop-{kind}-{alarm_id or visit['id']}",
+        }
+        if kind in ALARM_KINDS:
+            payload["alarm_id"] = alarm_id
+            payload["url"] = path_for("escalation.alarm_detail", alarm_id=alarm_id)
+            payload["actions"] = [{"action": "open", "title": _("Alarm openen")}]
+        else:
+            payload["url"] = _visit_url(visit["id"])
+            payload["token"] = action_token(visit["id"], recipient["id"])
+            payload["actions"] = [
+                {"action": "ok", "title": _("Ik ben oké")},
+                {"action": "extend", "title": _("Verlengen")},
+            ]
+        return payload
+
+
+def email_payload(
+    kind: str, visit: dict, worker: dict, alarm_id: int | None, to: str, *, step: int | None = None
+) -> dict:
+    """Return the subject and text of an alarm e-mail to the office address."""
+    with force_locale("nl"):
+        title, body = _texts(kind, visit, worker)
+        target = (
+            path_for("escalation.alarm_detail", alarm_id=alarm_id)
+            if alarm_id
+            else path_for("escalation.board")
+        )
+        link = current_app.config["VOP_PUBLIC_URL"].rstrip("/") + target
+        lines = [
+            body,
+            "",
+            _("Medewerker: %(name)s", name=worker["display_name"]),
+            _("Adres: %(address)s", address=address(visit)),
+            _("Laatste locatie: %(location)s", location=_location(visit)),
+            _("Risiconiveau: %(level)s", level=visit.get("risk_level") or "-"),
+            _("Alarm bekijken en bevestigen: %(link)s", link=link),
+        ]
+        if step is not None:
+            lines.insert(1, _("Escalatiestap %(n)d", n=step + 1))
+        return {"to": to, "subject": f"[Veilig op Pad] {title}", "body": "\n".join(lines)}

@@ -1,0 +1,235 @@
+"""Web push: VAPID keys, the push-service allow-list, subscriptions and sending one message."""
+
+import base64
+import ipaddress
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+from cryptography.hazmat.primitives import serialization
+from flask import Flask, current_app
+from flask_babel import gettext as _
+from py_vapid import Vapid
+from pywebpush import WebPusher
+from sqlite_utils import Database
+
+from ..clock import iso, now
+from .errors import ActionError
+
+DEFAULT_PUSH_HOSTS = (
+    "fcm.googleapis.com,android.googleapis.com,updates.push.services.mozilla.com,"
+    "web.push.apple.com,*.notify.windows.com"
+)
+LOOPBACK = {"localhost"}
+CONNECT_TIMEOUT, READ_TIMEOUT = 3.05, 10
+_local = threading.local()  # one HTTP session per sending thread: connections are reused
+_vapid_lock = threading.Lock()
+
+
+@dataclass
+class Result:
+    """How a push service (or the mail server) answered one attempt."""
+
+    outcome: str  # accepted | gone | retry | refused
+    status: int | None = None
+    retry_after: float | None = None
+    error: str | None = None
+
+
+def b64url(raw: bytes) -> str:
+    """Encode bytes as base64url without padding."""
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def vapid(app: Flask | None = None) -> Vapid:
+    """Return the VAPID key: from VOP_VAPID_PRIVATE_KEY, or made once in the instance folder."""
+    app = app or current_app._get_current_object()
+    key = app.extensions.get("vop_vapid")
+    if key is not None:
+        return key
+    with _vapid_lock:
+        given = app.config.get("VOP_VAPID_PRIVATE_KEY")
+        if given:
+            key = Vapid.from_pem(given.encode()) if "BEGIN" in given else Vapid.from_string(given)
+        else:
+            key = _instance_key(Path(app.instance_path) / "vapid_private_key.pem")
+        app.extensions["vop_vapid"] = key
+    return key
+
+
+def _instance_key(path: Path) -> Vapid:
+    """Read the VAPID key from the instance folder, generating it on first start."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass  # made earlier, or by another process at the same moment
+    else:
+        fresh = Vapid()
+        fresh.generate_keys()
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(fresh.private_pem())
+    for _attempt in range(50):  # another process may still be writing it
+        pem = path.read_bytes()
+        if pem:
+            return Vapid.from_pem(pem)
+        time.sleep(0.05)
+    raise RuntimeError(f"VAPID key file {path} stays empty")
+
+
+def public_key(app: Flask | None = None) -> str:
+    """Return the VAPID public key as the browser's applicationServerKey (base64url)."""
+    raw = vapid(app).public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return b64url(raw)
+
+
+def allowed_hosts() -> list[str]:
+    """Return the allow-list of push-service hosts (VOP_PUSH_HOSTS)."""
+    raw = current_app.config.get("VOP_PUSH_HOSTS") or DEFAULT_PUSH_HOSTS
+    return [h.strip().lower() for h in raw.split(",") if h.strip()]
+
+
+def _is_loopback(host: str) -> bool:
+    if host in LOOPBACK:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def endpoint_problem(endpoint: str) -> str | None:
+    """Return why the app may not send to this endpoint, or None when it may."""
+    try:
+        parts = urlsplit(endpoint)
+        host = (parts.hostname or "").lower()
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return _("Dit is geen geldig adres van een pushdienst.")
+    if not host or len(endpoint) > 1000 or parts.username or parts.password:
+        return _("Dit is geen geldig adres van een pushdienst.")
+    listed = any(
+        host == h or (h.startswith("*.") and host.endswith(h[1:])) for h in allowed_hosts()
+    )
+    if not listed:
+        return _("Deze pushdienst staat niet op de lijst van toegestane diensten.")
+    if parts.scheme != "https" and not (parts.scheme == "http" and _is_loopback(host)):
+        return _("Een pushdienst moet via https bereikbaar zijn.")
+    return None
+
+
+def save_subscription(db: Database, user_id: int, data: dict, user_agent: str | None) -> int:
+    """Store a browser's PushSubscription.toJSON() for a user; return its id."""
+    if not isinstance(data, dict):
+        raise ActionError(_("Dit is geen pushabonnement."), status=400)
+    endpoint, keys = data.get("endpoint"), data.get("keys")
+    if not isinstance(endpoint, str) or not isinstance(keys, dict):
+        raise ActionError(_("Dit is geen pushabonnement."), status=400)
+    problem = endpoint_problem(endpoint)
+    if problem:
+        raise ActionError(problem, status=400)
+    try:
+        p256dh, auth = _b64url_decode(keys["p256dh"]), _b64url_decode(keys["auth"])
+    except (KeyError, TypeError, ValueError):
+        raise ActionError(
+            _("De sleutels van dit pushabonnement kloppen niet."), status=400
+        ) from None
+    if len(p256dh) != 65 or p256dh[0] != 4 or len(auth) < 16:
+        raise ActionError(_("De sleutels van dit pushabonnement kloppen niet."), status=400)
+    # One endpoint is one device: when it signs in as someone else, it moves with them.
+    db.execute("delete from push_subscriptions where endpoint = ?", [endpoint])
+    return (
+        db["push_subscriptions"]
+        .insert(
+            {
+                "user_id": user_id,
+                "endpoint": endpoint,
+                "p256dh": keys["p256dh"],
+                "auth": keys["auth"],
+                "host": urlsplit(endpoint).hostname.lower(),
+                "user_agent": (user_agent or "")[:300],
+                "created_at": iso(now()),
+            }
+        )
+        .last_pk
+    )
+
+
+def _vapid_headers(app: Flask, endpoint: str) -> dict:
+    """Return VAPID headers for a push service, signed once an hour and reused meanwhile."""
+    parts = urlsplit(endpoint)
+    aud = f"{parts.scheme}://{parts.netloc}"
+    cache = app.extensions.setdefault("vop_vapid_headers", {})
+    cached = cache.get(aud)
+    if cached and cached[0] > time.time() + 600:
+        return cached[1]
+    expires = int(time.time()) + 12 * 3600
+    claims = {"sub": app.config["VOP_VAPID_SUBJECT"], "aud": aud, "exp": expires}
+    headers = vapid(app).sign(claims)
+    cache[aud] = (expires - 11 * 3600, headers)
+    return headers
+
+
+def _session() -> requests.Session:
+    if not hasattr(_local, "session"):
+        _local.session = requests.Session()
+        _local.session.trust_env = False  # the allow-list decides where pushes go, not env
+    return _local.session
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def send(app: Flask, subscription: dict, payload: dict, *, ttl: int, urgency: str) -> Result:
+    """Encrypt (aes128gcm), sign (VAPID) and post one message; report how it was answered."""
+    endpoint = subscription["endpoint"]
+    with app.app_context():
+        problem = endpoint_problem(endpoint)
+    if problem:
+        return Result("refused", error=problem)
+    info = {
+        "endpoint": endpoint,
+        "keys": {"p256dh": subscription["p256dh"], "auth": subscription["auth"]},
+    }
+    headers = {**_vapid_headers(app, endpoint), "Urgency": urgency}
+    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    try:
+        response = WebPusher(info, requests_session=_session()).send(
+            data,
+            headers,
+            ttl=ttl,
+            content_encoding="aes128gcm",
+            timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+        )
+    except requests.RequestException as exc:
+        return Result("retry", error=type(exc).__name__)
+    code = response.status_code
+    if code in (200, 201, 202):
+        return Result("accepted", code)
+    if code in (404, 410):
+        return Result("gone", code)
+    if code == 429:
+        return Result("retry", code, _retry_after(response.headers.get("Retry-After")))
+    if code >= 500:
+        return Result("retry", code, _retry_after(response.headers.get("Retry-After")))
+    return Result("refused", code, error=response.text[:200])

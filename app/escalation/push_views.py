@@ -1,0 +1,210 @@
+"""Push endpoints of CONTRACT.md, the service worker's receipts and buttons, the duress PIN."""
+
+import json
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import force_locale, format_time
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.security import generate_password_hash
+
+from .. import audit, users
+from ..clock import iso, now, parse
+from ..db import get_db
+from ..security import csrf
+from . import actions, bp, push, store
+from .errors import ActionError
+from .payloads import push_payload, read_action_token, read_receipt_token
+
+PIN_LENGTHS = range(4, 9)
+
+
+def _error(message: str, status: int):
+    return jsonify({"error": message}), status
+
+
+@bp.get("/push/vapid-public-key")
+def vapid_public_key():
+    """Give the browser the key to subscribe with (applicationServerKey)."""
+    return jsonify({"publicKey": push.public_key()})
+
+
+@bp.post("/push/subscriptions")
+@login_required
+def subscribe():
+    """Store this device's push subscription for the signed-in user."""
+    try:
+        sub_id = push.save_subscription(
+            get_db(),
+            current_user.id,
+            request.get_json(silent=True),
+            request.headers.get("User-Agent"),
+        )
+    except ActionError as error:
+        return _error(error.message, error.status)
+    audit.record("push.subscribe", object_type="push_subscription", object_id=sub_id)
+    return jsonify({"id": sub_id}), 201
+
+
+@bp.delete("/push/subscriptions")
+@login_required
+def unsubscribe():
+    """Forget one of the signed-in user's devices."""
+    body = request.get_json(silent=True) or {}
+    endpoint = body.get("endpoint") if isinstance(body, dict) else None
+    if not isinstance(endpoint, str):
+        return _error(_("Geef het adres (endpoint) van het abonnement op."), 400)
+    get_db().execute(
+        "delete from push_subscriptions where endpoint = ? and user_id = ?",
+        [endpoint, current_user.id],
+    )
+    return "", 204
+
+
+@bp.post("/push/test")
+@login_required
+def send_test():
+    """Queue a test notification to each of the user's devices (the escalator sends it)."""
+    db = get_db()
+    subs = list(db.query("select * from push_subscriptions where user_id = ?", [current_user.id]))
+    me = users.get_user(db, current_user.id)
+    moment = iso(now())
+    for sub in subs:
+        payload = push_payload("test", None, None, me)
+        db["deliveries"].insert(
+            {
+                "user_id": current_user.id,
+                "channel": "push",
+                "subscription_id": sub["id"],
+                "host": sub["host"],
+                "kind": "test",
+                "payload": json.dumps(payload),
+                "ttl": 300,
+                "urgency": "normal",
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": moment,
+                "created_at": moment,
+            }
+        )
+    if request.is_json or request.accept_mimetypes.best == "application/json":
+        return jsonify({"devices": len(subs)}), 202
+    if subs:
+        flash(_("Testmelding verstuurd naar %(n)d apparaat/apparaten.", n=len(subs)), "success")
+    else:
+        flash(_("Dit account heeft nog geen apparaat voor pushmeldingen."), "error")
+    # 202 as CONTRACT.md says, also for the form button: the page shows what was queued.
+    return _notifications_page({}, 202)
+
+
+@bp.post("/push/receipts")
+@csrf.exempt  # the service worker has no page token; the signed receipt token is the proof
+def receipt():
+    """Record that a device received and showed a push (its service worker reports it)."""
+    body = request.get_json(silent=True) or {}
+    delivery_id = (
+        read_receipt_token(str(body.get("receipt", ""))) if isinstance(body, dict) else None
+    )
+    if delivery_id is None:
+        return _error(_("Onbekende ontvangstmelding."), 400)
+    db = get_db()
+    moment = iso(now())
+    db.execute(
+        "update deliveries set receipt_at = coalesce(receipt_at, ?) where id = ?",
+        [moment, delivery_id],
+    )
+    db.execute(
+        "update push_subscriptions set last_receipt_at = ? where id = "
+        "(select subscription_id from deliveries where id = ?)",
+        [moment, delivery_id],
+    )
+    return "", 204
+
+
+@bp.post("/push/actions")
+@csrf.exempt  # a notification button has no page token; the signed action token is the proof
+def notification_action():
+    """Do what a worker tapped on a reminder: "Ik ben oké" or "Verlengen" (15 min)."""
+    body = request.get_json(silent=True) or {}
+    claims = read_action_token(str(body.get("token", ""))) if isinstance(body, dict) else None
+    if claims is None or body.get("action") not in ("ok", "extend"):
+        return _error(_("Deze knop is verlopen. Open de app."), 400)
+    db = get_db()
+    row = users.get_user(db, claims["u"])
+    if row is None or not row["active"]:
+        return _error(_("Deze knop is verlopen. Open de app."), 400)
+    worker = users.User(row)
+    try:
+        if body["action"] == "ok":
+            visit = actions.im_ok(db, claims["v"], worker, at=body.get("at"))
+        else:
+            visit = actions.extend(
+                db,
+                claims["v"],
+                worker,
+                minutes=15,
+                at=body.get("at"),
+                reason=_("Verlengd vanuit de melding"),
+            )
+    except ActionError as error:
+        return _error(error.message, error.status)
+    with force_locale(row["language"] or "nl"):
+        message = _("Nieuwe eindtijd: %(t)s", t=format_time(parse(visit["due_at"]), "HH:mm"))
+        return jsonify({"ok": True, "title": _("Doorgegeven"), "message": message})
+
+
+def _notifications_page(errors: dict, status: int = 200):
+    """Render the push and duress-PIN page for the current user."""
+    db = get_db()
+    subs = list(
+        db.query(
+            "select * from push_subscriptions where user_id = ? order by id", [current_user.id]
+        )
+    )
+    has_pin = (
+        db.execute("select 1 from duress_pins where user_id = ?", [current_user.id]).fetchone()
+        is not None
+    )
+    page = render_template(
+        "escalation/notifications.html", subscriptions=subs, has_pin=has_pin, errors=errors
+    )
+    return page, status
+
+
+@bp.get("/meldingen")
+@login_required
+def notifications():
+    """Let users turn on push on this device, test it, and set their duress PIN."""
+    return _notifications_page({})
+
+
+@bp.post("/noodcode")
+@login_required
+def set_duress_pin():
+    """Set or remove the personal duress PIN (checking out with it raises a silent alarm)."""
+    db = get_db()
+    if request.form.get("remove"):
+        db.execute("delete from duress_pins where user_id = ?", [current_user.id])
+        audit.record("duress_pin.remove", object_type="user", object_id=current_user.id)
+        flash(_("Uw noodcode is verwijderd."), "success")
+        return redirect(url_for("escalation.notifications"), 303)
+    pin = request.form.get("pin", "").strip()
+    errors = {}
+    if not pin.isdigit() or len(pin) not in PIN_LENGTHS:
+        errors["pin"] = _("Kies een noodcode van 4 tot 8 cijfers.")
+    elif pin != request.form.get("pin_repeat", "").strip():
+        errors["pin_repeat"] = _("De twee codes zijn niet gelijk.")
+    if errors:
+        return _notifications_page(errors, 422)
+    with store.immediate(db):
+        db["duress_pins"].upsert(
+            {
+                "user_id": current_user.id,
+                "pin_hash": generate_password_hash(pin),
+                "updated_at": iso(now()),
+            },
+            pk="user_id",
+        )
+    audit.record("duress_pin.set", object_type="user", object_id=current_user.id)
+    flash(_("Uw noodcode is ingesteld."), "success")
+    return redirect(url_for("escalation.notifications"), 303)

@@ -1,0 +1,141 @@
+"""Shared queries of the escalation capability: transactions, the alarm log, the jobs."""
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from ..clock import iso, now, parse
+
+
+@contextmanager
+def immediate(db: Database) -> Iterator[Database]:
+    """Run a block in a write transaction that takes the lock up front (a savepoint if nested).
+
+    A deferred transaction that reads and then writes can fail at once with "database is
+    locked" when another process writes in between; taking the lock first makes it wait.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def log_event(
+    db: Database,
+    visit_id: int,
+    event: str,
+    *,
+    alarm_id: int | None = None,
+    actor_id: int | None = None,
+    client_at: datetime | None = None,
+    detail: dict | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Append one line to the alarm log of a visit (the table refuses updates and deletes)."""
+    db.execute(
+        "insert into alarm_log (visit_id, alarm_id, at, client_at, event, actor_id, detail) "
+        "values (?, ?, ?, ?, ?, ?, ?)",
+        [
+            visit_id,
+            alarm_id,
+            iso(at or now()),
+            iso(client_at) if client_at else None,
+            event,
+            actor_id,
+            json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else None,
+        ],
+    )
+
+
+def visit_log(db: Database, visit_id: int) -> list[dict]:
+    """Return the alarm log of a visit, oldest first, with the actor's name."""
+    rows = db.query(
+        "select l.*, u.display_name as actor_name from alarm_log l "
+        "left join users u on u.id = l.actor_id where l.visit_id = ? order by l.id",
+        [visit_id],
+    )
+    return [{**row, "detail": json.loads(row["detail"] or "{}")} for row in rows]
+
+
+def add_job(
+    db: Database,
+    visit_id: int,
+    key: str,
+    kind: str,
+    due: datetime,
+    *,
+    spec: dict | None = None,
+    step: int | None = None,
+    alarm_id: int | None = None,
+) -> None:
+    """Schedule one job; a key that exists already is left as it is (each step once)."""
+    db.execute(
+        "insert or ignore into escalation_jobs "
+        "(visit_id, alarm_id, key, kind, step, spec, due_at, status, created_at) "
+        "values (?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+        [visit_id, alarm_id, key, kind, step, json.dumps(spec or {}), iso(due), iso(now())],
+    )
+
+
+def new_round(db: Database) -> int:
+    """Return a number no earlier run of a ladder used, to keep job keys unique."""
+    return db.execute("select coalesce(max(id), 0) + 1 from escalation_jobs").fetchone()[0]
+
+
+def cancel_jobs(
+    db: Database,
+    visit_id: int,
+    *,
+    kinds: tuple[str, ...] | None = None,
+    alarm_id: int | None = None,
+) -> int:
+    """Cancel pending jobs of a visit (of some kinds, or of one alarm); return how many."""
+    sql = (
+        "update escalation_jobs set status = 'cancelled' where visit_id = ? and status = 'pending'"
+    )
+    params: list = [visit_id]
+    if kinds:
+        sql += f" and kind in ({', '.join('?' for _ in kinds)})"
+        params += list(kinds)
+    if alarm_id is not None:
+        sql += " and alarm_id = ?"
+        params.append(alarm_id)
+    return db.execute(sql, params).rowcount
+
+
+def pending_jobs(db: Database, visit_id: int) -> list[dict]:
+    """Return a visit's pending jobs in the order they fall due."""
+    rows = db.query(
+        "select * from escalation_jobs where visit_id = ? and status = 'pending' "
+        "order by due_at, id",
+        [visit_id],
+    )
+    return [{**row, "spec": json.loads(row["spec"] or "{}")} for row in rows]
+
+
+def open_alarm(db: Database, visit_id: int, kind: str) -> dict | None:
+    """Return the visit's unresolved alarm of a kind, if there is one."""
+    rows = list(
+        db.query(
+            "select * from alarms where visit_id = ? and kind = ? and status != 'resolved' "
+            "order by id desc limit 1",
+            [visit_id, kind],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def seconds_between(earlier: str, later: datetime) -> int:
+    """Return whole seconds from a stored moment to a later one."""
+    return int((later - parse(earlier)).total_seconds())

@@ -1,0 +1,86 @@
+"""Replay visit actions the phone queued while offline, with their original times.
+
+The actions themselves (check-in, check-out, extend, "Ik ben oké", panic) belong to the
+escalation capability (`app/escalation/actions.py`); this module only reads the queued
+item, checks access to the visit and calls them with the time the worker tapped.
+"""
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlite_utils import Database
+from werkzeug.exceptions import NotFound
+
+from ..visits.access import visit_or_404
+
+ACTIONS = ("check_in", "check_out", "extend", "im_ok", "panic")
+MAX_EXTEND_MINUTES = 12 * 60
+
+
+def _location(data: dict) -> tuple[float, float] | None:
+    """Return (lat, lon) from the item ({lat, lon} or [lat, lon]) when it holds a sensible one."""
+    where = data.get("location")
+    if isinstance(where, dict):
+        where = [where.get("lat"), where.get("lon")]
+    if not isinstance(where, list) or len(where) != 2:
+        return None
+    lat, lon = where
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lon))
+    if not numbers or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return float(lat), float(lon)
+
+
+def _arguments(kind: str, data: dict) -> tuple[dict, dict]:
+    """Return the action's keyword arguments from the item, and Dutch messages per field."""
+    if kind in ("check_in", "panic"):
+        return {"location": _location(data)}, {}
+    if kind == "check_out":
+        pin = data.get("pin")
+        if pin in (None, ""):
+            return {"pin": None}, {}
+        if not isinstance(pin, str) or not pin.isdigit() or len(pin) > 12:
+            return {}, {"pin": _("Een pincode bestaat uit cijfers.")}
+        return {"pin": pin}, {}
+    if kind == "extend":
+        minutes, reason = data.get("minutes"), data.get("reason") or ""
+        if isinstance(minutes, str) and minutes.isdigit():
+            minutes = int(minutes)
+        if not isinstance(minutes, int) or not 1 <= minutes <= MAX_EXTEND_MINUTES:
+            return {}, {"minutes": _("Kies een verlenging van 1 minuut tot 12 uur.")}
+        if not isinstance(reason, str) or len(reason) > 300:
+            return {}, {"reason": _("Geef een korte reden (hoogstens 300 tekens).")}
+        return {"minutes": minutes, "reason": reason.strip()}, {}
+    return {}, {}
+
+
+def _visit_id(db: Database, data: dict, user) -> int | None:
+    """Return the visit's id when the user may act on it."""
+    try:
+        visit_id = int(data.get("visit_id"))
+        if not 0 < visit_id < 2**62:
+            return None
+        return visit_or_404(db, visit_id, user)["id"]
+    except (NotFound, TypeError, ValueError):
+        return None
+
+
+def apply(
+    db: Database, kind: str, data: dict, user, tapped: datetime | None, received: datetime
+) -> dict:
+    """Run one queued visit action at the time it was tapped; return its outcome."""
+    from ..escalation import actions
+
+    visit_id = _visit_id(db, data, user)
+    if visit_id is None:
+        return {"outcome": "invalid", "errors": {"visit_id": _("Onbekend bezoek.")}}
+    kwargs, errors = _arguments(kind, data)
+    if errors:
+        return {"outcome": "invalid", "errors": errors}
+    # The phone's clock is trusted for when the worker tapped, but never into the future.
+    at = min(tapped, received) if tapped else received
+    try:
+        getattr(actions, kind)(db, visit_id, user, at=at, **kwargs)
+    except actions.ActionError as refusal:
+        return {"outcome": "refused", "visit_id": visit_id, "message": str(refusal.message)}
+    return {"outcome": "stored", "visit_id": visit_id}

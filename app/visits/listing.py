@@ -1,0 +1,60 @@
+"""Lists of visits: the worker's Today screen and the team's planned visits."""
+
+from datetime import datetime, time, timedelta
+
+from sqlite_utils import Database
+
+from ..clock import LOCAL, iso, now
+from .gate import check_in_blockers
+
+LATER_LIMIT = 10
+TEAM_LIMIT = 200
+SELECT = (
+    "select v.*, w.display_name as worker_name from visits v join users w on w.id = v.worker_id "
+)
+
+
+def _end_of_today() -> str:
+    """Return the coming local midnight as stored UTC."""
+    today = now().astimezone(LOCAL).date()
+    return iso(datetime.combine(today + timedelta(days=1), time(), tzinfo=LOCAL))
+
+
+def _with_blockers(db: Database, rows) -> list[dict]:
+    """Attach to each planned visit what still blocks its check-in."""
+    out = []
+    for row in rows:
+        visit = dict(row)
+        visit["blockers"] = (
+            check_in_blockers(db, visit["id"]) if visit["status"] == "planned" else []
+        )
+        out.append(visit)
+    return out
+
+
+def worker_today(db: Database, user_id: int) -> dict:
+    """Return the worker's running visits, today's planned ones and the next few after."""
+    mine = "(v.worker_id = ? or v.id in (select visit_id from visit_companions where user_id = ?))"
+    end = _end_of_today()
+    current = db.execute(
+        SELECT + f"where {mine} and (v.status = 'running' or "
+        "(v.status = 'planned' and v.planned_start < ?)) "
+        "order by v.status = 'running' desc, v.planned_start",
+        [user_id, user_id, end],
+    ).fetchall()
+    later = db.execute(
+        SELECT + f"where {mine} and v.status = 'planned' and v.planned_start >= ? "
+        "order by v.planned_start limit ?",
+        [user_id, user_id, end, LATER_LIMIT],
+    ).fetchall()
+    return {"current": _with_blockers(db, current), "later": _with_blockers(db, later)}
+
+
+def team_planned(db: Database, team_id: int) -> list[dict]:
+    """Return the team's running and planned visits, soonest first."""
+    rows = db.execute(
+        SELECT + "where v.team_id = ? and v.status in ('planned', 'running') "
+        "order by v.status = 'running' desc, v.planned_start limit ?",
+        [team_id, TEAM_LIMIT],
+    ).fetchall()
+    return _with_blockers(db, rows)

@@ -1,0 +1,175 @@
+"""A local fake push service for tests and benchmarks (TESTING.md: web push without internet).
+
+It hands out subscriptions whose keys it owns, so it can decrypt every message (aes128gcm,
+RFC 8291) and verify the VAPID signature (RFC 8292) like a real push service would. Each
+subscription can be told to answer 201, 404, 410, 429 or 500, or to hang for a while.
+"""
+
+import base64
+import json
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import http_ece
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from py_vapid.jwt import decode as jwt_decode
+
+
+def b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@dataclass
+class Message:
+    """One push the service accepted or refused, as decrypted."""
+
+    name: str
+    payload: dict
+    headers: dict
+    claims: dict
+    status: int
+    at: float = field(default_factory=time.time)
+
+
+@dataclass
+class _Subscription:
+    private_key: ec.EllipticCurvePrivateKey
+    auth: bytes
+    answers: deque = field(default_factory=deque)
+    retry_after: str | None = None
+    hang: float = 0.0
+
+
+class FakePushService:
+    """An HTTP push service on 127.0.0.1 in a background thread."""
+
+    def __init__(self, default_status: int = 201):
+        self.default_status = default_status
+        self.subscriptions: dict[str, _Subscription] = {}
+        self.messages: list[Message] = []
+        self.refusals: list[tuple[str, str]] = []  # (name, why) for bad requests
+        self.lock = threading.Condition()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def subscribe(self, name: str | None = None) -> dict:
+        """Return a new subscription, as PushSubscription.toJSON() in a browser gives it."""
+        name = name or b64url(os.urandom(9))
+        key = ec.generate_private_key(ec.SECP256R1())
+        auth = os.urandom(16)
+        self.subscriptions[name] = _Subscription(key, auth)
+        public = key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+        return {
+            "endpoint": f"{self.origin}/push/{name}",
+            "expirationTime": None,
+            "keys": {"p256dh": b64url(public), "auth": b64url(auth)},
+        }
+
+    def answer(self, name: str, *statuses: int, retry_after: str | None = None) -> None:
+        """Answer the next pushes to a subscription with these statuses (then the default)."""
+        sub = self.subscriptions[name]
+        sub.answers.extend(statuses)
+        sub.retry_after = retry_after
+
+    def hang(self, name: str, seconds: float) -> None:
+        """Keep every request to this subscription waiting (a slow or stuck push service)."""
+        self.subscriptions[name].hang = seconds
+
+    def received(self, name: str | None = None, status: int | None = 201) -> list[Message]:
+        """Return the accepted (or other-status) messages, of one subscription or all."""
+        with self.lock:
+            return [
+                m
+                for m in self.messages
+                if (name is None or m.name == name) and (status is None or m.status == status)
+            ]
+
+    def wait_for(self, count: int, timeout: float = 10, name: str | None = None) -> list[Message]:
+        """Wait until at least `count` messages were accepted; return them."""
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while len(self.received(name)) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self.lock.wait(left)
+        return self.received(name)
+
+    def _verify(self, name: str, headers) -> dict:
+        """Check the VAPID header and return its claims; raise ValueError when wrong."""
+        auth = headers.get("Authorization", "")
+        scheme, _sep, params = auth.partition(" ")
+        if scheme.lower() != "vapid":
+            raise ValueError("no vapid authorization")
+        parts = dict(p.split("=", 1) for p in params.split(","))
+        claims = jwt_decode(parts["t"], parts["k"])  # raises InvalidSignature when forged
+        if claims.get("aud") != self.origin:
+            raise ValueError(f"audience {claims.get('aud')}")
+        if int(claims.get("exp", 0)) < time.time() or "sub" not in claims:
+            raise ValueError("expired or no subject")
+        if headers.get("Content-Encoding") != "aes128gcm" or headers.get("TTL") is None:
+            raise ValueError("content encoding or TTL missing")
+        return claims
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        name = handler.path.rsplit("/", 1)[-1]
+        body = handler.rfile.read(int(handler.headers.get("Content-Length", 0)))
+        sub = self.subscriptions.get(name)
+        if sub is None:
+            return self._reply(handler, 404)
+        if sub.hang:
+            time.sleep(sub.hang)
+        try:
+            claims = self._verify(name, handler.headers)
+            plain = http_ece.decrypt(
+                body, private_key=sub.private_key, auth_secret=sub.auth, version="aes128gcm"
+            )
+            payload = json.loads(plain)
+        except Exception as exc:  # noqa: BLE001 - any fault is a refused request
+            with self.lock:
+                self.refusals.append((name, repr(exc)))
+            return self._reply(handler, 400)
+        status = sub.answers.popleft() if sub.answers else self.default_status
+        with self.lock:
+            headers = {k.lower(): v for k, v in handler.headers.items()}
+            self.messages.append(Message(name, payload, headers, claims, status))
+            self.lock.notify_all()
+        extra = {"Retry-After": sub.retry_after} if status == 429 and sub.retry_after else {}
+        self._reply(handler, status, extra)
+
+    @staticmethod
+    def _reply(handler: BaseHTTPRequestHandler, status: int, headers: dict | None = None) -> None:
+        handler.send_response(status)
+        for key, value in (headers or {}).items():
+            handler.send_header(key, value)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    def _handler(self):
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real push services do
+
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                service._handle(self)
+
+            def log_message(self, *args):  # quiet
+                pass
+
+        return Handler

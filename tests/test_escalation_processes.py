@@ -1,0 +1,148 @@
+"""Escalators as real processes: a restart after a due time, and two on one database."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from app import create_app
+from app.clock import now
+from app.escalation import actions, policy
+
+from .conftest import ROOT
+from .factories import make_visit
+from .test_escalation_fixtures import *  # noqa: F403 - the shared fixtures
+from .test_escalation_fixtures import subscribe, user
+
+# Seconds after the due time: the worker's notice at once, the office's alarm 2 s later.
+FAST = {
+    "reminder_before": 0,
+    "high_risk_grace": 2,
+    "renotify": 3600,  # no repeats during a test: every message counted is a step
+    "repeat_limit": 0,
+    "ack_timeout": 3600,
+    "steps": [
+        {"delay": 0, "who": ["worker"], "channels": ["push"]},
+        {"delay": 2, "who": ["office"], "channels": ["push"]},
+    ],
+}
+
+
+@pytest.fixture
+def setting(tmp_path, monkeypatch, seeded_database, push_service):
+    """A data directory shared by the test (to plan visits) and escalator processes."""
+    shutil.copyfile(seeded_database, tmp_path / "veilig-op-pad.sqlite")
+    env = {
+        "VOP_DATA_DIR": str(tmp_path),
+        "VOP_PUSH_HOSTS": "127.0.0.1",
+        "VOP_ESCALATOR_TICK_SECONDS": "0.2",
+        "VOP_SECRET_KEY": "processes-test",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    app = create_app()
+    with app.app_context():
+        from app.db import get_db
+
+        db = get_db()
+        team = db.execute("select id from teams").fetchone()[0]
+        policy.save(db, team, FAST, None)
+        subscribe(db, "demo-medewerker", push_service, "worker")
+        subscribe(db, "demo-kantoor", push_service, "office")
+        yield app, db, {**os.environ, **env}, tmp_path
+
+
+def _start(env: dict, log_path) -> subprocess.Popen:
+    log = open(log_path, "a")  # noqa: SIM115 - owned by the process
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "escalator"],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        process.wait(15)
+
+
+def _wait_for_tick(db, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        row = db.execute("select last_tick_at from escalator_lease").fetchone()
+        if row and row[0]:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the escalator never ticked")
+
+
+def _sent(service) -> Counter:
+    return Counter((m.payload["visit_id"], m.payload["type"]) for m in service.received())
+
+
+def _visit_due_in(db, seconds: float, house: int) -> int:
+    """Check in for a 1-minute visit so that it is due `seconds` from now (negative: past)."""
+    visit_id = make_visit(db, expected_minutes=1, house_number=str(house))
+    start = now() - timedelta(minutes=1) + timedelta(seconds=seconds)
+    actions.check_in(db, visit_id, user(db, "demo-medewerker"), at=start)
+    return visit_id
+
+
+def test_a_process_started_after_the_due_time_sends_each_step_once(setting, push_service):
+    app, db, env, tmp = setting
+    first = _start(env, tmp / "first.log")
+    _wait_for_tick(db)
+    _stop(first)  # the escalator is down ...
+    visit_id = _visit_due_in(db, -30, 1)  # ... while a visit falls due and its alarm too
+    time.sleep(0.2)
+    assert push_service.received() == []
+    second = _start(env, tmp / "second.log")
+    try:
+        push_service.wait_for(2, timeout=20)
+        time.sleep(1)  # room for a duplicate to show up
+    finally:
+        _stop(second)
+    assert _sent(push_service) == {(visit_id, "overdue"): 1, (visit_id, "alarm"): 1}
+    late = db.execute(
+        "select key, late_seconds from escalation_jobs where visit_id = ? order by id", [visit_id]
+    ).fetchall()
+    assert all(seconds >= 28 for _key, seconds in late)  # logged as late, not silently
+    third = _start(env, tmp / "third.log")  # a further restart sends nothing again
+    try:
+        _wait_for_tick(db)
+        time.sleep(1.5)
+    finally:
+        _stop(third)
+    assert len(push_service.received()) == 2
+
+
+def test_two_escalators_on_one_database_send_every_step_exactly_once(setting, push_service):
+    app, db, env, tmp = setting
+    processes = [_start(env, tmp / f"escalator-{n}.log") for n in (1, 2)]
+    try:
+        _wait_for_tick(db)
+        visits = [_visit_due_in(db, 0.5 + n * 0.15, n + 1) for n in range(24)]
+        push_service.wait_for(len(visits), timeout=20)
+        # The leader steps down halfway; the other takes over the rest.
+        holder = db.execute("select holder from escalator_lease").fetchone()[0]
+        leader = next(p for p in processes if f":{p.pid}:" in holder)
+        _stop(leader)
+        push_service.wait_for(2 * len(visits), timeout=20)
+        time.sleep(1.5)  # room for a duplicate to show up
+    finally:
+        for process in processes:
+            _stop(process)
+    sent = _sent(push_service)
+    expected = {(v, kind): 1 for v in visits for kind in ("overdue", "alarm")}
+    assert sent == expected
+    holders = {row[0] for row in db.execute("select fired_by from escalation_jobs")}
+    assert len(holders) == 2  # both led in turn, never both at once for one step

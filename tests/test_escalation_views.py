@@ -1,0 +1,289 @@
+"""The escalation screens over HTTP: policy editor, worker buttons, board, health check."""
+
+import pytest
+
+from app.escalation import alarms
+
+from .factories import make_visit, user_id
+from .test_escalation_fixtures import *  # noqa: F403 - the shared fixtures
+from .test_escalation_fixtures import advance, running_visit, subscribe, types_for
+
+SECONDS_POLICY = {
+    "reminder_before": "0",
+    "high_risk_grace": "5",
+    "renotify": "20",
+    "repeat_limit": "3",
+    "ack_timeout": "120",
+    "step-0-delay": "0",
+    "step-0-who": ["worker"],
+    "step-0-channels": ["push"],
+    "step-1-delay": "10",
+    "step-1-who": ["office", "companions"],
+    "step-1-channels": ["push", "email"],
+    "step-2-delay": "40",
+    "step-2-who": ["coordinator"],
+    "step-2-channels": ["push"],
+}
+
+
+def test_policy_in_seconds_is_saved_and_used_by_new_check_ins(
+    db, clock, escalator, web, push_service
+):
+    client, auth = web
+    auth.login("demo-coordinator")
+    assert client.get("/escalatiebeleid").status_code == 200
+    response = auth.post("/escalatiebeleid", SECONDS_POLICY)
+    assert response.status_code == 303
+    subscribe(db, "demo-kantoor", push_service, "office")
+    visit_id = running_visit(db, clock, minutes=1)
+    advance(clock, escalator, 69)
+    assert push_service.received("office") == []
+    advance(clock, escalator, 1)  # due + 10 s
+    assert types_for(push_service, "office") == ["alarm"]
+    advance(clock, escalator, 20)
+    assert types_for(push_service, "office") == ["alarm", "alarm"]  # re-notified after 20 s
+    assert db.execute("select count(*) from alarms where visit_id = ?", [visit_id]).fetchone()[0]
+    saved = db.execute("select updated_by from escalation_policies").fetchone()[0]
+    assert saved == user_id(db, "demo-coordinator")
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (
+            {"step-1-delay": "-10"},
+            "step-1-delay",
+            "Een stap kan niet vóór het eindtijdstip liggen.",
+        ),
+        ({"step-2-delay": "5"}, "step-2-delay", "Elke stap moet later komen dan de stap ervoor."),
+        ({"step-1-delay": "0"}, "step-1-delay", "Elke stap moet later komen dan de stap ervoor."),
+        ({"step-1-delay": "tien"}, "step-1-delay", "Vul een heel aantal seconden in."),
+        (
+            {"step-1-who": [], "step-2-who": ["worker"]},
+            "steps",
+            "Minstens één stap moet iemand anders dan de medewerker bereiken.",
+        ),
+        ({"step-1-channels": []}, "step-1-channels", "Kies minstens één kanaal."),
+        ({"renotify": "0"}, "renotify", "Kies een waarde tussen 5 en 3600."),
+        ({"high_risk_grace": "30"}, "high_risk_grace", "De korte uitloop moet tussen 0 en 10"),
+    ],
+)
+def test_a_bad_policy_is_refused_and_nothing_changes(db, web, change, field, message):
+    client, auth = web
+    auth.login("demo-coordinator")
+    response = auth.post("/escalatiebeleid", {**SECONDS_POLICY, **change})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert message in page and f'id="e-{field}"' in page
+    assert db["escalation_policies"].count == 0
+
+
+@pytest.mark.parametrize(
+    ("username", "status"), [("demo-medewerker", 403), ("demo-kantoor", 403), ("demo-beheer", 200)]
+)
+def test_only_coordinator_and_administrator_edit_the_policy(web, username, status):
+    client, auth = web
+    auth.login(username)
+    assert client.get("/escalatiebeleid").status_code == status
+
+
+def test_check_in_through_the_form_starts_the_timer(db, clock, ctx, web):
+    client, auth = web
+    visit_id = make_visit(db, expected_minutes=45)
+    auth.login("demo-medewerker")
+    page = client.get(f"/bezoeken/{visit_id}/acties").get_data(as_text=True)
+    assert "Inchecken" in page
+    response = auth.post(
+        f"/bezoeken/{visit_id}/inchecken", {"next": "/", "lat": "52.1", "lon": "5.1"}
+    )
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    visit = db["visits"].get(visit_id)
+    assert (visit["status"], visit["due_at"][11:16], visit["last_lat"]) == (
+        "running",
+        "09:45",
+        52.1,
+    )
+    page = client.get(f"/bezoeken/{visit_id}/acties").get_data(as_text=True)
+    assert "Ik ben veilig" in page and "nog 45 min" in page
+
+
+def test_check_in_is_refused_while_the_gate_says_no(db, clock, ctx, web, monkeypatch):
+    client, auth = web
+    visit_id = make_visit(db)
+    monkeypatch.setattr(
+        "app.escalation.actions.check_in_blockers",
+        lambda db, vid: ["Maak eerst de risico-inschatting af."],
+    )
+    auth.login("demo-medewerker")
+    response = auth.post(f"/bezoeken/{visit_id}/inchecken")
+    assert response.status_code == 422
+    assert "Maak eerst de risico-inschatting af." in response.get_data(as_text=True)
+    assert db["visits"].get(visit_id)["status"] == "planned"
+    assert db["escalation_jobs"].count == 0
+
+
+def test_the_office_cannot_check_in_for_a_worker_and_other_teams_see_nothing(db, ctx, web):
+    client, auth = web
+    visit_id = make_visit(db)
+    auth.login("demo-kantoor")
+    assert auth.post(f"/bezoeken/{visit_id}/inchecken").status_code == 403
+    db["teams"].insert({"name": "Ander team", "active": 1, "created_at": "2026-01-01"})
+    other = db.execute("select id from teams where name = 'Ander team'").fetchone()[0]
+    db.execute("update visits set team_id = ? where id = ?", [other, visit_id])
+    auth.logout()
+    auth.login("demo-medewerker")
+    for path in ("acties", "inchecken", "uitchecken", "alarm"):
+        method = client.get if path == "acties" else auth.post
+        assert method(f"/bezoeken/{visit_id}/{path}").status_code == 404, path
+    assert db["visits"].get(visit_id)["status"] == "planned"
+
+
+def test_a_custom_extension_needs_a_reason(db, clock, ctx, web):
+    client, auth = web
+    visit_id = running_visit(db, clock)
+    auth.login("demo-medewerker")
+    response = auth.post(f"/bezoeken/{visit_id}/verlengen", {"custom": "1", "minutes": "20"})
+    assert response.status_code == 422
+    assert "Geef een reden voor de verlenging." in response.get_data(as_text=True)
+    assert db["visits"].get(visit_id)["due_at"][11:16] == "10:00"
+    response = auth.post(f"/bezoeken/{visit_id}/verlengen", {"minutes": "15"})
+    assert response.status_code == 303
+    assert db["visits"].get(visit_id)["due_at"][11:16] == "10:15"
+
+
+def test_panic_without_the_hold_asks_first(db, clock, escalator, web, push_service):
+    client, auth = web
+    subscribe(db, "demo-kantoor", push_service, "office")
+    visit_id = running_visit(db, clock)
+    auth.login("demo-medewerker")
+    response = auth.post(f"/bezoeken/{visit_id}/alarm")
+    assert response.status_code == 200 and "Alarm versturen?" in response.get_data(as_text=True)
+    assert db["alarms"].count == 0
+    response = auth.post(f"/bezoeken/{visit_id}/alarm", {"held": "1"}, follow_redirects=True)
+    assert "Alarm verstuurd" in response.get_data(as_text=True)
+    escalator.tick()
+    assert types_for(push_service, "office") == ["panic"]
+
+
+def test_json_actions_for_the_offline_outbox(db, clock, ctx, web):
+    client, auth = web
+    visit_id = running_visit(db, clock)
+    auth.login("demo-medewerker")
+    page = client.get("/offline").get_data(as_text=True)
+    headers = {"X-CSRFToken": page.split('name="csrf-token" content="')[1].split('"')[0]}
+    body = {"at": "2026-11-02T08:59:30Z"}
+    response = client.post(f"/bezoeken/{visit_id}/uitchecken", json=body, headers=headers)
+    assert response.status_code == 200 and response.json["status"] == "ended"
+    again = client.post(f"/bezoeken/{visit_id}/uitchecken", json=body, headers=headers)
+    assert again.status_code == 409
+    assert again.json["error"] == "Dit bezoek loopt niet; uitchecken kan niet."
+    assert db["visits"].get(visit_id)["checked_out_at"][11:19] == "08:59:30"
+
+
+def test_healthz_reports_the_escalator_heartbeat(clock, escalator, web):
+    client, _auth = web
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json["status"] == "degraded"
+    assert response.json["escalator"] == {"alive": False, "last_tick": None}
+    escalator.tick()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {
+        "status": "ok",
+        "db": "ok",
+        "escalator": {"alive": True, "last_tick": "2026-11-02T09:00:00+00:00"},
+    }
+    clock.advance(seconds=11)
+    assert client.get("/healthz").status_code == 503
+
+
+def test_the_board_shows_alarms_on_top_and_running_visits(db, clock, escalator, web):
+    client, auth = web
+    late = running_visit(db, clock, minutes=10)
+    running_visit(db, clock, minutes=120, house_number="40")
+    advance(clock, escalator, 16 * 60)
+    auth.login("demo-kantoor")
+    page = client.get("/").get_data(as_text=True)
+    assert page.index('id="alarms-title"') < page.index('id="running-title"')
+    assert "Niet uitgecheckt: Demi Medewerker" in page and 'href="tel:0611111111"' in page
+    assert f'id="running-{late}"' in page and "esc-row--overdue" in page
+    live = client.get("/kantoor/live", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in live and "Bevestigen: ik pak dit op" in live
+    auth.logout()
+    auth.login("demo-medewerker")
+    assert client.get("/kantoor/live").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"outcome": "", "note": "Gebeld"}, "Kies hoe het alarm is afgelopen."),
+        ({"outcome": "weggelopen", "note": "Gebeld"}, "Kies hoe het alarm is afgelopen."),
+        ({"outcome": "worker_safe", "note": "  "}, "Schrijf kort op wat er is gebeurd"),
+    ],
+)
+def test_resolving_needs_an_outcome_and_a_note(db, clock, escalator, web, form, message):
+    client, auth = web
+    running_visit(db, clock, minutes=10)
+    advance(clock, escalator, 16 * 60)
+    alarm_id = db.execute("select id from alarms").fetchone()[0]
+    auth.login("demo-kantoor")
+    response = auth.post(f"/alarmen/{alarm_id}/afhandelen", form)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert db["alarms"].get(alarm_id)["status"] == "open"
+
+
+def test_resolving_from_the_board_logs_every_step(db, clock, escalator, web):
+    client, auth = web
+    visit_id = running_visit(db, clock, minutes=10)
+    advance(clock, escalator, 16 * 60)
+    alarm_id = db.execute("select id from alarms").fetchone()[0]
+    auth.login("demo-kantoor")
+    assert auth.post(f"/alarmen/{alarm_id}/bevestigen", {"next": "/"}).status_code == 303
+    response = auth.post(
+        f"/alarmen/{alarm_id}/afhandelen", {"outcome": "worker_safe", "note": "Telefoon was leeg"}
+    )
+    assert response.status_code == 303
+    alarm = alarms.get_alarm(db, alarm_id)
+    assert (alarm["status"], alarm["outcome"]) == ("resolved", "worker_safe")
+    page = client.get(f"/alarmen/{alarm_id}").get_data(as_text=True)
+    for text in (
+        "checkte in",
+        "Stap 1: te-laatmelding",
+        "Alarm gestart",
+        "Stap 2: alarm",
+        "Bevestigd door Kees Kantoor",
+        "Afgehandeld door Kees Kantoor: Telefoon was leeg",
+    ):
+        assert text in page, text
+    assert db["visits"].get(visit_id)["status"] == "ended"
+
+
+@pytest.mark.parametrize(
+    ("pin", "repeat", "field", "message"),
+    [
+        ("12", "12", "pin", "Kies een noodcode van 4 tot 8 cijfers."),
+        ("abcd", "abcd", "pin", "Kies een noodcode van 4 tot 8 cijfers."),
+        ("123456789", "123456789", "pin", "Kies een noodcode van 4 tot 8 cijfers."),
+        ("4711", "4712", "pin_repeat", "De twee codes zijn niet gelijk."),
+    ],
+)
+def test_a_bad_duress_pin_is_refused(db, web, pin, repeat, field, message):
+    client, auth = web
+    auth.login("demo-medewerker")
+    response = auth.post("/noodcode", {"pin": pin, "pin_repeat": repeat})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert message in page and f'id="e-{field}"' in page
+    assert db["duress_pins"].count == 0
+
+
+def test_the_test_notification_button_answers_202(db, ctx, web, push_service):
+    client, auth = web
+    subscribe(db, "demo-medewerker", push_service, "phone")
+    auth.login("demo-medewerker")
+    response = auth.post("/push/test")
+    assert response.status_code == 202
+    assert "Testmelding verstuurd naar 1 apparaat" in response.get_data(as_text=True)
+    rows = db.execute("select kind, status from deliveries").fetchall()
+    assert [tuple(r) for r in rows] == [("test", "pending")]
