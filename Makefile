@@ -53,4 +53,4 @@ format: $(BIN)/.installed
 
 i18n-extract: $(BIN)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k _n:1,2 -o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete

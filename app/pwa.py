@@ -19,6 +19,8 @@ SHELL_FILES = [
     "icons/icon-192.png",
     "icons/icon-512.png",
     "js/outbox.js",  # the incident outbox (issue 5)
+    "js/outbox-actions.js",  # visit actions through the outbox
+    "js/outbox-report.js",  # the incident report form through the outbox
     "css/incidents.css",
     "js/panic.js",  # visit buttons, the live board, push (issue 4)
     "js/board.js",

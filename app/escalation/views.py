@@ -13,7 +13,7 @@ from .errors import ActionError
 
 
 def _data() -> dict:
-    """Return the submitted fields, from a form or a JSON body (the offline outbox)."""
+    """Return the submitted fields, from a form or a JSON body (scripts; the outbox uses /sync)."""
     if request.is_json:
         body = request.get_json(silent=True)
         return body if isinstance(body, dict) else {}

@@ -52,17 +52,18 @@ TEXTS = {
     "kind_panic": _l("Paniekalarm"),
     "queued_action": _l("Bewaard op dit toestel; gaat naar de server zodra er verbinding is."),
     "offline_checkout": _l(
-        "Geen verbinding: het kantoor ziet uw uitcheck nog niet en kan alarm slaan. "
+        "Geen of te zwakke verbinding: het kantoor ziet uw uitcheck nog niet en kan alarm slaan. "
         "Laat het kantoor weten dat u veilig bent."
     ),
     "offline_panic": _l(
-        "Geen verbinding: uw alarm kan het kantoor nu niet bereiken. Bel 112 of het kantoor."
+        "Geen of te zwakke verbinding: uw alarm kan het kantoor nu niet bereiken. "
+        "Bel 112 of het kantoor."
     ),
     "offline_check_in": _l(
-        "Geen verbinding: het kantoor ziet uw check-in nog niet. Bel het kantoor als u "
-        "het bezoek toch begint."
+        "Geen of te zwakke verbinding: het kantoor ziet uw check-in nog niet. "
+        "Bel het kantoor als u het bezoek toch begint."
     ),
-    "offline_action": _l("Geen verbinding: het kantoor ziet dit nog niet."),
+    "offline_action": _l("Geen of te zwakke verbinding: het kantoor ziet dit nog niet."),
     "incident_question": _l("Was er een incident?"),
     "report_incident": _l("Ja, melden"),
     "sms_office": _l("Sms het kantoor"),

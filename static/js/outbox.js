@@ -3,10 +3,12 @@
 // idempotent by that id. An item leaves the outbox only after the server confirmed it;
 // a refused item stays in view until the worker removes it. Nothing expires.
 //
-// Flushed on page load, on the `online` event, by Background Sync (the service worker
-// imports this same file) and by the "Nu verzenden" button. A session that ended while
+// Flushed on page load, on the `online` event, every 30 s, by Background Sync (the service
+// worker imports this same file) and by the "Nu verzenden" button. A session that ended while
 // offline makes the outbox wait and ask for a login; after it, the next page sends.
 // Logout is refused while items wait; an empty outbox logs out and clears the device.
+// The forms that fill it have files of their own: outbox-report.js (incident reports) and
+// outbox-actions.js (visit actions, sent at once through `sendNow`, queued when that fails).
 (function (global) {
   "use strict";
 
@@ -15,6 +17,7 @@
   const SYNC_TAG = "vop-outbox";
   const CHUNK = 50;
   const CHUNK_BYTES = 128 * 1024;
+  const REQUEST_MS = 60000; // a full chunk (128 kB) must still fit over a slow link
   const USER_KEY = "vop-outbox-user";
   const inPage = typeof document !== "undefined";
   const script = inPage ? document.currentScript : null;
@@ -142,22 +145,28 @@
     }
   }
 
-  // Put a new item in the outbox; it is sent in the order items were made.
-  function queue(kind, data, id) {
+  // Items their page is sending itself right now (sendNow): not yet "waiting" in the banner.
+  const sendingNow = new Set();
+
+  // Put a new item in the outbox; it is sent in the order items were made. Options: `at`,
+  // the moment it was tapped (ISO), and `sync: false` when the caller sends it itself first.
+  function queue(kind, data, id, options) {
+    const opts = options || {};
     const item = {
       id: id || newId(),
       kind: kind,
-      created_at: new Date().toISOString(),
+      created_at: opts.at || new Date().toISOString(),
       data: data,
       user_id: rememberedUser(),
       seq: nextSeq(),
       state: "pending",
       attempts: 0,
     };
+    if (opts.sync === false) sendingNow.add(item.id);
     // Ask the browser not to evict the outbox when the phone runs short of space.
     if (inPage && navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
     return putItem(item).then(() => {
-      requestBackgroundSync();
+      if (opts.sync !== false) requestBackgroundSync();
       return item;
     });
   }
@@ -171,50 +180,63 @@
 
   // ---- talking to the server ----------------------------------------------------------
 
-  function getStatus() {
-    return fetch(URLS.status, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(
-      (response) => {
-        if (response.status === 401) return { login: true };
-        if (!response.ok) throw new Error("status " + response.status);
-        return response.json().then((status) => {
-          try {
-            if (inPage) localStorage.setItem(USER_KEY, String(status.user_id));
-            if (inPage && status.office_phone) localStorage.setItem("vop-office-phone", status.office_phone);
-          } catch (err) {
-            /* private mode: the page's own values are used */
-          }
-          return status;
-        });
-      },
-    );
+  // With weak signal the phone believes it is online while a request hangs for minutes: each
+  // request gives up after REQUEST_MS, or sooner when the caller's signal aborts. The answer
+  // is read whole within that time; a failure rejects, and what was not confirmed stays.
+  function request(url, options, signal) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), REQUEST_MS);
+    if (signal && signal.aborted) controller.abort();
+    else if (signal) signal.addEventListener("abort", () => controller.abort(), { once: true });
+    return fetch(url, { credentials: "same-origin", ...options, signal: controller.signal })
+      .then((response) => response.text().then((body) => ({ status: response.status, ok: response.ok, body: body })))
+      .finally(() => clearTimeout(timer));
   }
 
-  function post(items, token) {
-    const body = items.map((item) => ({ id: item.id, kind: item.kind, created_at: item.created_at, data: item.data }));
-    return fetch(URLS.sync, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
-      body: JSON.stringify({ items: body }),
+  function getStatus(signal) {
+    return request(URLS.status, { headers: { Accept: "application/json" } }, signal).then((response) => {
+      if (response.status === 401) return { login: true };
+      if (!response.ok) throw new Error("status " + response.status);
+      const status = JSON.parse(response.body);
+      try {
+        if (inPage) localStorage.setItem(USER_KEY, String(status.user_id));
+        if (inPage && status.office_phone) localStorage.setItem("vop-office-phone", status.office_phone);
+      } catch (err) {
+        /* private mode: the page's own values are used */
+      }
+      return status;
     });
   }
 
-  // Send one chunk; return "ok", "stop" (try later) or "login".
-  async function sendChunk(chunk, status, report) {
-    let response = await post(chunk, status.csrf_token);
+  function post(items, token, signal) {
+    const body = items.map((item) => ({ id: item.id, kind: item.kind, created_at: item.created_at, data: item.data }));
+    const headers = { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token };
+    return request(URLS.sync, { method: "POST", headers: headers, body: JSON.stringify({ items: body }) }, signal);
+  }
+
+  // The server has answered a check-out: its duress PIN is of no more use on the phone.
+  function withoutPin(data) {
+    const rest = { ...data };
+    delete rest.pin;
+    return rest;
+  }
+
+  // Send one chunk; return "ok", "stop" (try later) or "login". Rejects when the network fails.
+  async function sendChunk(chunk, status, report, signal) {
+    let response = await post(chunk, status.csrf_token, signal);
     if (response.status === 400) {
       // A token from before a new login: fetch a fresh one and try once more.
-      const fresh = await getStatus();
+      const fresh = await getStatus(signal);
       if (fresh.login) return "login";
       status.csrf_token = fresh.csrf_token;
-      response = await post(chunk, status.csrf_token);
+      response = await post(chunk, status.csrf_token, signal);
     }
     if (response.status === 401) return "login";
     if (!response.ok) {
       await Promise.all(chunk.map((item) => updateItem(item.id, { attempts: item.attempts + 1, message: text("retry_later") })));
       return "stop";
     }
-    const answer = await response.json();
+    const answer = JSON.parse(response.body);
     let verdict = "ok";
     for (const result of answer.results || []) {
       const item = chunk[result.index];
@@ -223,7 +245,8 @@
       if (result.outcome === "stored") {
         await deleteItem(item.id);
       } else if (["refused", "invalid", "conflict"].includes(result.outcome)) {
-        await updateItem(item.id, { state: "refused", message: result.message || "", errors: result.errors || null });
+        const data = item.kind === "check_out" ? withoutPin(item.data) : item.data;
+        await updateItem(item.id, { state: "refused", data: data, message: result.message || "", errors: result.errors || null });
       } else {
         await updateItem(item.id, { attempts: item.attempts + 1, message: text("retry_later") });
         verdict = "stop"; // keep the order: later items wait for this one
@@ -381,8 +404,9 @@
     return rendering;
   }
 
-  function draw(items) {
+  function draw(all) {
     const section = banner();
+    const items = all.filter((item) => !sendingNow.has(item.id));
     const pending = items.filter((item) => item.state === "pending");
     const refused = items.filter((item) => item.state === "refused");
     section.replaceChildren();
@@ -412,12 +436,40 @@
     }
   }
 
+  // After each flush from this page (and when another tab or the worker changed the outbox)
+  // other scripts hear "vop-outbox-changed": outbox-actions.js shows a visit as it now is.
+  function announce() {
+    global.dispatchEvent(new CustomEvent("vop-outbox-changed"));
+  }
+
   function flushFromPage() {
     return flush().then((outcome) => {
       state.justSent = Object.values(outcome.results).some((r) => r.outcome === "stored");
-      if (state.justSent) reloadAfterActions();
-      return render().then(() => outcome);
+      return render().then(() => {
+        announce();
+        return outcome;
+      });
     });
+  }
+
+  // Send these items now, with this page's token, within the caller's signal: a visit action
+  // must not wait behind a flush already under way (the server takes the same id twice as
+  // one). Resolve with each item's result by id; reject when the network failed.
+  async function sendNow(items, signal) {
+    const status = { csrf_token: global.vop ? global.vop.csrfToken() : "", user_id: T.user_id };
+    const report = {};
+    try {
+      const verdict = await sendChunk(items, status, report, signal);
+      state.offline = false;
+      if (verdict === "login") state.login = true;
+      return report;
+    } catch (err) {
+      state.offline = true;
+      throw err;
+    } finally {
+      items.forEach((item) => sendingNow.delete(item.id));
+      render();
+    }
   }
 
   document.addEventListener("click", (event) => {
@@ -506,269 +558,15 @@
   };
   global.vopOutbox.flushFromPage = flushFromPage;
   global.vopOutbox.state = state;
+  global.vopOutbox.sendNow = sendNow;
+  global.vopOutbox.remove = deleteItem;
+  global.vopOutbox.requestBackgroundSync = requestBackgroundSync;
+  global.vopOutbox.urls = URLS;
+  global.vopOutbox.newId = newId;
+  global.vopOutbox.zone = T.zone || "Europe/Amsterdam";
 
-  // ---- the incident report form --------------------------------------------------------
-
-  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-  const usedIds = new Set();
-
-  function localNow() {
-    const format = new Intl.DateTimeFormat("sv-SE", {
-      timeZone: T.zone || "Europe/Amsterdam",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    });
-    return format.format(new Date()).replace(" ", "T");
-  }
-
-  function reportData(form) {
-    const data = { behaviours: [] };
-    new FormData(form).forEach((value, key) => {
-      if (key === "csrf_token" || key === "client_id") return;
-      if (key === "behaviours") data.behaviours.push(value);
-      else data[key] = value;
-    });
-    return data;
-  }
-
-  function clearErrors(form) {
-    form.querySelectorAll(".field-error[data-js-error], [data-error-for]").forEach((node) => {
-      node.textContent = "";
-      node.hidden = true;
-    });
-    form.querySelectorAll("[aria-invalid]").forEach((node) => node.removeAttribute("aria-invalid"));
-  }
-
-  function showErrors(form, errors) {
-    Object.entries(errors || {}).forEach(([name, message]) => {
-      let node = form.querySelector("#e-" + CSS.escape(name));
-      const input = form.querySelector("#f-" + CSS.escape(name));
-      if (!node) {
-        node = element("p", "field-error");
-        node.id = "e-" + name;
-        node.dataset.jsError = "";
-        const place = input ? input.closest(".utrecht-form-field") || input : form.firstElementChild;
-        place.parentNode.insertBefore(node, place);
-      }
-      node.textContent = message;
-      node.hidden = false;
-      if (input) input.setAttribute("aria-invalid", "true");
-      const details = node.closest("details");
-      if (details) details.open = true;
-    });
-    const first = form.querySelector(".field-error:not([hidden])");
-    if (first) first.scrollIntoView({ block: "center" });
-  }
-
-  function reportStatus(form) {
-    return document.querySelector("[data-report-status]") || form.parentNode.insertBefore(element("div"), form);
-  }
-
-  function showReportOutcome(form, result) {
-    const status = reportStatus(form);
-    status.replaceChildren();
-    status.hidden = false;
-    const stored = result && result.outcome === "stored";
-    status.className = "report-status utrecht-alert " + (stored ? "utrecht-alert--ok" : "utrecht-alert--info");
-    status.append(element("p", "utrecht-paragraph", stored ? text("sent") : text("saved_offline")));
-    if (stored) {
-      const link = element("a", "utrecht-link", text("view_report"));
-      link.href = form.dataset.detailUrl.replace(/0$/, String(result.incident_id));
-      const line = element("p", "utrecht-paragraph");
-      line.append(link);
-      status.append(line);
-    }
-    const again = element("button", "utrecht-button utrecht-button--secondary-action", text("another_report"));
-    again.type = "button";
-    again.addEventListener("click", () => {
-      form.reset();
-      form.querySelector('[name="occurred_at"]').value = localNow();
-      status.hidden = true;
-      form.hidden = false;
-    });
-    status.append(again);
-  }
-
-  async function submitReport(form) {
-    clearErrors(form);
-    const data = reportData(form);
-    if (!data.form && !data.behaviours.length) return showErrors(form, { form: text("choose_form") });
-    const idInput = form.querySelector('[name="client_id"]');
-    const given = idInput ? idInput.value : "";
-    const id = UUID.test(given) && !usedIds.has(given) ? given : newId();
-    usedIds.add(id); // a second report from this page gets an id of its own
-    form.hidden = true;
-    const item = await queue("incident", data, id);
-    if (form.dataset.replaces) {
-      // The corrected report is safely queued: the refused one it replaces may go.
-      await deleteItem(form.dataset.replaces);
-      delete form.dataset.replaces;
-    }
-    const outcome = await flushFromPage();
-    const result = outcome.results[item.id];
-    if (result && result.outcome === "invalid") {
-      // The form still holds every word: correct it there rather than in the outbox.
-      await deleteItem(item.id);
-      form.hidden = false;
-      return showErrors(form, result.errors);
-    }
-    showReportOutcome(form, result);
-  }
-
-  // Ticking a behaviour chooses its form, the most serious one ticked.
-  function pickForm(form) {
-    const radios = Array.from(form.querySelectorAll('input[name="form"]'));
-    const ticked = Array.from(form.querySelectorAll('input[name="behaviours"]:checked'));
-    const worst = Math.max(-1, ...ticked.map((box) => radios.findIndex((r) => r.value === box.dataset.form)));
-    const current = radios.findIndex((radio) => radio.checked);
-    if (worst > current) radios[worst].checked = true;
-  }
-
-  // A refused report opened again from the outbox: its words back in the form.
-  function fillForm(form, data) {
-    Object.entries(data || {}).forEach(([name, value]) => {
-      form.querySelectorAll('[name="' + CSS.escape(name) + '"]').forEach((input) => {
-        if (input.type === "checkbox" || input.type === "radio") {
-          input.checked = Array.isArray(value) ? value.includes(input.value) : String(value) === input.value;
-        } else {
-          input.value = value == null ? "" : String(value);
-        }
-      });
-    });
-  }
-
-  function reopen(form) {
-    const id = new URLSearchParams(location.search).get("outbox");
-    if (!id || !UUID.test(id)) return;
-    allItems().then((items) => {
-      const old = items.find((item) => item.id === id && item.kind === "incident");
-      if (!old) return;
-      fillForm(form, old.data);
-      form.dataset.replaces = old.id;
-      showErrors(form, Object.assign({}, old.errors || {}, old.message ? { form: old.message } : {}));
-    });
-  }
-
-  function setUpReportForm(form) {
-    const when = form.querySelector('[name="occurred_at"]');
-    if (when && !when.value) when.value = localNow();
-    // What the server would refuse later is asked for now, while the form is on screen.
-    const place = form.querySelector('[name="place_kind"]');
-    const visit = form.querySelector('[name="visit_id"]');
-    const fromUrl = new URLSearchParams(location.search).get("visit_id");
-    if (visit && !visit.value && /^\d+$/.test(fromUrl || "")) visit.value = fromUrl;
-    if (place) place.required = !(visit && visit.value); // a visit tells the server the place
-    const postcode = form.querySelector('[name="postcode"]');
-    if (postcode) postcode.pattern = "\\s*\\d{4}\\s*[A-Za-z]{2}\\s*";
-    if (when) when.addEventListener("focus", () => (when.max = localNow()));
-    form.addEventListener("change", (event) => {
-      if (event.target.name === "behaviours") pickForm(form);
-    });
-    reopen(form);
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      submitReport(form).catch(() => {
-        form.hidden = false;
-      });
-    });
-  }
-
-  document.querySelectorAll('form[data-outbox-form="incident"]').forEach(setUpReportForm);
-
-  // ---- visit actions without network --------------------------------------------------
-  // The visit buttons (templates/escalation/_visit_actions.html) are forms marked
-  // data-visit-action and data-visit-id. With network they post as usual; without, the
-  // action goes into the outbox with the moment it was tapped, and the worker is told
-  // plainly that the office cannot see it yet, with one tap to text or call the office.
-  // Listening on window runs after panic.js (on document), which holds back a panic form
-  // until the button was held and a check-in until the location is known.
-
-  function officeLink(scheme, label, body) {
-    const phone = global.vopOutbox.officePhone();
-    if (!phone) return null;
-    const link = element("a", "utrecht-button utrecht-button--primary-action big-button", label);
-    link.href = scheme + ":" + phone + (body ? "?body=" + encodeURIComponent(body) : "");
-    link.dataset.officeLink = scheme;
-    return link;
-  }
-
-  function actionData(form, kind) {
-    const data = { visit_id: Number(form.dataset.visitId) };
-    const value = (name) => {
-      const input = form.querySelector('[name="' + name + '"]');
-      return input ? input.value.trim() : "";
-    };
-    if (kind === "check_out" && value("pin")) data.pin = value("pin");
-    if (kind === "extend") {
-      data.minutes = Number(value("minutes"));
-      data.reason = value("reason");
-    }
-    if ((kind === "panic" || kind === "check_in") && value("lat") && value("lon")) {
-      data.location = [Number(value("lat")), Number(value("lon"))];
-    }
-    return data;
-  }
-
-  function offlineOffer(form, kind) {
-    const visit = form.dataset.visitLabel || "#" + form.dataset.visitId;
-    const time = new Date().toLocaleTimeString(document.documentElement.lang || "nl", { hour: "2-digit", minute: "2-digit" });
-    const panel = element("div", "offline-offer utrecht-alert utrecht-alert--error stack");
-    panel.setAttribute("role", "alert");
-    panel.dataset.offlineOffer = kind;
-    const message = { check_out: "offline_checkout", panic: "offline_panic", check_in: "offline_check_in" }[kind] || "offline_action";
-    panel.append(element("p", "utrecht-paragraph", text(message)));
-    if (kind === "panic") {
-      const call112 = element("a", "utrecht-button big-button esc-panic", text("call_112"));
-      call112.href = "tel:112";
-      panel.append(call112);
-    }
-    const sms = { panic: "sms_panic", check_out: "sms_checkout" }[kind];
-    const body = sms ? text(sms, { visit: visit, time: time }) : "";
-    const links = [officeLink("tel", text("call_office")), officeLink("sms", text("sms_office"), body)];
-    if (kind === "panic") links.reverse();
-    links.filter(Boolean).forEach((link) => panel.append(link));
-    if (!links[0]) panel.append(element("p", "utrecht-paragraph", text("no_office_phone")));
-    panel.append(element("p", "utrecht-paragraph", text("queued_action")));
-    if (kind === "check_out" && T.urls && T.urls.new_report) {
-      const report = element("a", "utrecht-button utrecht-button--secondary-action big-button", text("report_incident"));
-      report.href = T.urls.new_report + "?visit_id=" + encodeURIComponent(form.dataset.visitId);
-      panel.append(element("p", "utrecht-paragraph", text("incident_question")), report);
-    }
-    const section = form.closest("section") || form;
-    section.parentNode.insertBefore(panel, section);
-    panel.scrollIntoView({ block: "start" });
-  }
-
-  global.addEventListener("submit", (event) => {
-    const form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.matches("form[data-visit-action][data-visit-id]")) return;
-    if (event.defaultPrevented || navigator.onLine) return;
-    event.preventDefault();
-    const kind = form.dataset.visitAction;
-    const button = form.querySelector('[type="submit"]');
-    if (button) button.disabled = true;
-    form.dataset.queued = "1";
-    queue(kind, actionData(form, kind)).then(() => offlineOffer(form, kind));
-  });
-
-  // Once a queued visit action reached the server, show the visit as it now is.
-  // (The service worker's Background Sync may have sent it before this page did.)
-  function reloadAfterActions() {
-    const queued = Array.from(document.querySelectorAll("form[data-visit-action][data-queued]"));
-    if (!queued.length) return;
-    const visits = new Set(queued.map((form) => Number(form.dataset.visitId)));
-    allItems().then((items) => {
-      const waiting = items.some((item) => item.kind !== "incident" && item.state === "pending" && visits.has(item.data.visit_id));
-      if (!waiting) location.reload();
-    });
-  }
-
-  if (channel) channel.onmessage = () => render();
-  global.addEventListener("online", () => flushFromPage().then(reloadAfterActions));
+  if (channel) channel.onmessage = () => render().then(announce);
+  global.addEventListener("online", () => flushFromPage());
   global.addEventListener("offline", () => {
     state.offline = true;
     render();
