@@ -26,15 +26,24 @@ def test_wrong_password_shows_a_dutch_message(phone, live_server):
     assert page.get_by_role("alert").inner_text() == "Gebruikersnaam of wachtwoord klopt niet."
 
 
+# Resolves "controlled", or after 15 s the registration's state (to explain a failure).
+WAIT_FOR_WORKER_JS = """() => new Promise((resolve) => {
+    const sw = navigator.serviceWorker;
+    if (sw.controller) return resolve("controlled");
+    sw.addEventListener("controllerchange", () => resolve("controlled"));
+    setTimeout(async () => {
+        const reg = await sw.getRegistration();
+        const s = (w) => (w ? w.state : "-");
+        if (!reg) return resolve("no registration");
+        resolve(`installing=${s(reg.installing)} waiting=${s(reg.waiting)}`
+            + ` active=${s(reg.active)}`);
+    }, 15000);
+})"""
+
+
 def _wait_for_worker(page):
     """Wait until a service worker controls the page (evaluate, since the CSP forbids eval)."""
-    assert page.evaluate(
-        """() => new Promise((resolve) => {
-            if (navigator.serviceWorker.controller) return resolve(true);
-            navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true));
-            setTimeout(() => resolve(false), 15000);
-        })"""
-    )
+    assert page.evaluate(WAIT_FOR_WORKER_JS) == "controlled"
 
 
 def test_manifest_has_no_installability_errors(playwright_instance, live_server, tmp_path):
