@@ -240,3 +240,34 @@ def login_page(context, base_url: str, username: str, password: str = demo.DEMO_
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
     return page
+
+
+# Resolves "controlled" when a service worker controls the page, "active" when one is active
+# but has not claimed this page (yet), and explains itself after 15 s without an active worker.
+WORKER_STATE_JS = """() => new Promise((resolve) => {
+    const sw = navigator.serviceWorker;
+    if (sw.controller) return resolve("controlled");
+    sw.addEventListener("controllerchange", () => resolve("controlled"));
+    sw.ready.then(() => setTimeout(() => resolve(sw.controller ? "controlled" : "active"), 3000));
+    setTimeout(async () => {
+        const reg = await sw.getRegistration();
+        const s = (w) => (w ? w.state : "-");
+        if (!reg) return resolve("no registration");
+        resolve(`installing=${s(reg.installing)} waiting=${s(reg.waiting)}`
+            + ` active=${s(reg.active)}`);
+    }, 15000);
+})"""
+
+
+def wait_for_worker(page) -> None:
+    """Wait until the service worker controls the page (evaluate: the CSP forbids eval).
+
+    A worker that activated while this page was already open normally claims it at once;
+    when Chromium has not done so a few seconds after activation, the next load of the page
+    is controlled, as it would be for a user.
+    """
+    state = page.evaluate(WORKER_STATE_JS)
+    if state == "active":
+        page.reload()
+        state = page.evaluate(WORKER_STATE_JS)
+    assert state == "controlled"

@@ -5,7 +5,7 @@ import json
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from .conftest import CHROMIUM_ARGS, PHONE, chromium_path, login_page
+from .conftest import CHROMIUM_ARGS, PHONE, chromium_path, login_page, wait_for_worker
 from .test_auth import HOMES
 
 pytestmark = pytest.mark.browser
@@ -26,26 +26,6 @@ def test_wrong_password_shows_a_dutch_message(phone, live_server):
     assert page.get_by_role("alert").inner_text() == "Gebruikersnaam of wachtwoord klopt niet."
 
 
-# Resolves "controlled", or after 15 s the registration's state (to explain a failure).
-WAIT_FOR_WORKER_JS = """() => new Promise((resolve) => {
-    const sw = navigator.serviceWorker;
-    if (sw.controller) return resolve("controlled");
-    sw.addEventListener("controllerchange", () => resolve("controlled"));
-    setTimeout(async () => {
-        const reg = await sw.getRegistration();
-        const s = (w) => (w ? w.state : "-");
-        if (!reg) return resolve("no registration");
-        resolve(`installing=${s(reg.installing)} waiting=${s(reg.waiting)}`
-            + ` active=${s(reg.active)}`);
-    }, 15000);
-})"""
-
-
-def _wait_for_worker(page):
-    """Wait until a service worker controls the page (evaluate, since the CSP forbids eval)."""
-    assert page.evaluate(WAIT_FOR_WORKER_JS) == "controlled"
-
-
 def test_manifest_has_no_installability_errors(playwright_instance, live_server, tmp_path):
     context = playwright_instance.chromium.launch_persistent_context(
         str(tmp_path / "profile"), executable_path=chromium_path(), args=CHROMIUM_ARGS, **PHONE
@@ -53,7 +33,7 @@ def test_manifest_has_no_installability_errors(playwright_instance, live_server,
     try:
         page = context.new_page()
         page.goto(live_server.url + "/login")
-        _wait_for_worker(page)
+        wait_for_worker(page)
         cdp = context.new_cdp_session(page)
         assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
         manifest = json.loads(page.request.get(live_server.url + "/manifest.webmanifest").text())
@@ -65,7 +45,7 @@ def test_manifest_has_no_installability_errors(playwright_instance, live_server,
 
 def test_service_worker_controls_the_page_and_serves_offline(phone, live_server):
     page = login_page(phone, live_server.url, "demo-medewerker")
-    _wait_for_worker(page)
+    wait_for_worker(page)
     cached = page.evaluate(
         "caches.keys().then(ks => Promise.all(ks.map(k => caches.open(k).then(c => c.keys()))))"
         ".then(lists => lists.flat().map(r => new URL(r.url).pathname))"
@@ -90,7 +70,7 @@ def test_service_worker_controls_the_page_and_serves_offline(phone, live_server)
 def test_offline_page_shown_for_a_page_never_visited(phone, live_server):
     page = phone.new_page()
     page.goto(live_server.url + "/login")
-    _wait_for_worker(page)
+    wait_for_worker(page)
     phone.set_offline(True)
     response = page.goto(live_server.url + "/account")
     assert response.from_service_worker

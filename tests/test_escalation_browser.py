@@ -15,7 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 from app import create_app
 from app.escalation.payloads import receipt_token
 
-from .conftest import LiveServer, login_page
+from .conftest import LiveServer, login_page, wait_for_worker
 from .factories import make_visit
 
 pytestmark = pytest.mark.browser
@@ -177,13 +177,7 @@ def test_the_service_worker_shows_a_push_and_reports_its_receipt(browser, server
     context.grant_permissions(["notifications"], origin=server.url)
     try:
         page = login_page(context, server.url, "demo-kantoor")
-        assert page.evaluate(
-            """() => navigator.serviceWorker.ready.then(() => new Promise((resolve) => {
-                if (navigator.serviceWorker.controller) return resolve(true);
-                navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true));
-                setTimeout(() => resolve(false), 15000);
-            }))"""
-        )
+        wait_for_worker(page)
         with server_app(server) as (app, db):
             delivery = (
                 db["deliveries"]

@@ -6,21 +6,10 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import login_page
+from .conftest import login_page, wait_for_worker
 
 pytestmark = pytest.mark.browser
 PENDING_ONE = "1 melding wacht op verzending"
-
-
-def wait_for_worker(page) -> None:
-    """Wait until a service worker controls the page (evaluate: the CSP forbids eval)."""
-    assert page.evaluate(
-        """() => new Promise((resolve) => {
-            if (navigator.serviceWorker.controller) return resolve(true);
-            navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true));
-            setTimeout(() => resolve(false), 15000);
-        })"""
-    )
 
 
 def fill_verbal_report(page, description: str, place: str | None = "counter") -> None:

@@ -7,14 +7,13 @@ import pytest
 
 from app.clock import iso
 
-from .conftest import login_page
+from .conftest import login_page, wait_for_worker
 from .factories import make_visit
 from .test_incidents_browser import (
     PENDING_ONE,
     banner,
     fill_verbal_report,
     incidents_with,
-    wait_for_worker,
 )
 
 pytestmark = pytest.mark.browser
