@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
+from flask_babel import format_datetime
 
 # Times are stored in UTC and shown, and reasoned about (evening, today), in Dutch local time.
 LOCAL = ZoneInfo("Europe/Amsterdam")
@@ -32,6 +33,16 @@ def iso(moment: datetime) -> str:
 def parse(text: str) -> datetime:
     """Read a stored UTC moment."""
     return datetime.fromisoformat(text)
+
+
+def local_text(stored: str | None, pattern: str, empty: str = "") -> str:
+    """Show a stored UTC moment in Dutch local time with a CLDR pattern such as 'HH:mm'."""
+    return format_datetime(parse(stored), pattern) if stored else empty
+
+
+def form_value(moment: datetime) -> str:
+    """Return a moment as the value of an <input type="datetime-local">, in local time."""
+    return moment.astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M")
 
 
 class FakeClock:

@@ -18,11 +18,9 @@ def init_app(app: Flask) -> None:
     @app.template_filter("esc_time")
     def esc_time(value: str | None) -> str:
         """Show a stored UTC moment as the time in Europe/Amsterdam."""
-        from flask_babel import format_time
+        from ..clock import local_text
 
-        from ..clock import parse
-
-        return format_time(parse(value), "HH:mm:ss") if value else ""
+        return local_text(value, "HH:mm:ss")
 
 
 def start_in_process(app: Flask):

@@ -12,7 +12,7 @@ from sqlite_utils import Database
 from werkzeug.security import check_password_hash
 
 from ..clock import iso, now, parse
-from ..visits.access import visit_or_404
+from ..visits.access import get_visit, visit_or_404
 from ..visits.gate import check_in_blockers
 from . import policy as policies
 from . import store
@@ -76,10 +76,6 @@ def _running(db: Database, visit_id: int, user, message: str) -> dict:
     return visit
 
 
-def _fresh(db: Database, visit_id: int) -> dict:
-    return next(db.query("select * from visits where id = ?", [visit_id]))
-
-
 def _set_location(db: Database, visit_id: int, where: tuple[float, float] | None) -> None:
     if where:
         db.execute(
@@ -127,7 +123,7 @@ def check_in(db: Database, visit_id: int, user, *, at, location=None) -> dict:
         if not changed:
             raise ActionError(_("Dit bezoek is al gestart of afgelopen."), status=409)
         _set_location(db, visit_id, where)
-        visit = _fresh(db, visit_id)
+        visit = get_visit(db, visit_id)
         schedule(db, visit, now(), due)
         store.log_event(
             db,
@@ -167,7 +163,7 @@ def check_out(db: Database, visit_id: int, user, *, at, pin=None) -> dict:
             "and kind in ('reminder', 'overdue') and status = 'pending'",
             [visit_id],
         )
-        visit = _fresh(db, visit_id)
+        visit = get_visit(db, visit_id)
         overdue = store.open_alarm(db, visit_id, "overdue")
         store.log_event(
             db,
@@ -224,7 +220,7 @@ def extend(db: Database, visit_id: int, user, *, minutes, reason, at) -> dict:
     due = max(parse(visit["due_at"]), moment) + timedelta(minutes=minutes)
     with store.immediate(db):
         db.execute("update visits set due_at = ? where id = ?", [iso(due), visit_id])
-        visit = _fresh(db, visit_id)
+        visit = get_visit(db, visit_id)
         schedule(db, visit, now(), due)
         store.log_event(
             db,
@@ -245,7 +241,7 @@ def im_ok(db: Database, visit_id: int, user, *, at) -> dict:
     with store.immediate(db):
         if due != parse(visit["due_at"]):
             db.execute("update visits set due_at = ? where id = ?", [iso(due), visit_id])
-            visit = _fresh(db, visit_id)
+            visit = get_visit(db, visit_id)
             schedule(db, visit, now(), due)
         overdue = store.open_alarm(db, visit_id, "overdue")
         store.log_event(
@@ -269,7 +265,7 @@ def panic(db: Database, visit_id: int, user, *, at, location=None) -> dict:
     moment = _moment(at, now())
     with store.immediate(db):
         _set_location(db, visit_id, where)
-        visit = _fresh(db, visit_id)
+        visit = get_visit(db, visit_id)
         policy = policies.load(db, visit["team_id"])
         alarm = store.open_alarm(db, visit_id, "panic")
         fresh = alarm is None or alarm["status"] == "acknowledged"

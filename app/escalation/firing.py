@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from ..clock import iso, parse
+from ..visits.access import get_visit
 from . import store
 from .alarms import add_reached, get_alarm, raise_alarm
 from .notify import notify
@@ -48,13 +49,9 @@ def fire_due(db: Database, moment: datetime, holder: str) -> int:
     return fired
 
 
-def _visit(db: Database, visit_id: int) -> dict:
-    return next(db.query("select * from visits where id = ?", [visit_id]))
-
-
 def _fire(db: Database, job: dict, moment: datetime, late: int) -> None:
     """Do what one job stands for."""
-    visit = _visit(db, job["visit_id"])
+    visit = get_visit(db, job["visit_id"])
     spec = json.loads(job["spec"] or "{}")
     kind = job["kind"]
     if kind in ("reminder", "step") and visit["status"] != "running":

@@ -1,10 +1,10 @@
 """Say each alarm-log line in words, for the board and the alarm page."""
 
-from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
-from ..clock import parse
+from ..clock import local_text
 
 KIND_WORDS = {
     "reminder": _l("herinnering"),
@@ -23,7 +23,7 @@ OUTCOME_WORDS = {
 
 
 def _time(text: str | None) -> str:
-    return format_time(parse(text), "HH:mm:ss") if text else ""
+    return local_text(text, "HH:mm:ss")
 
 
 def _notified(detail: dict) -> str:

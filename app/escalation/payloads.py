@@ -1,11 +1,11 @@
 """What a push message or alarm e-mail says, in the recipient's language (CONTRACT.md)."""
 
 from flask import current_app
-from flask_babel import force_locale, format_time
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from ..clock import parse
+from ..clock import local_text
 
 ALARM_KINDS = ("alarm", "panic", "duress")
 ACTION_SALT, RECEIPT_SALT = "vop-push-action", "vop-push-receipt"
@@ -55,7 +55,7 @@ def address(visit: dict) -> str:
 
 
 def _time(moment: str | None) -> str:
-    return format_time(parse(moment), "HH:mm") if moment else "?"
+    return local_text(moment, "HH:mm", "?")
 
 
 def _location(visit: dict) -> str:

@@ -3,13 +3,13 @@
 import json
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import force_locale, format_time
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.security import generate_password_hash
 
 from .. import audit, users
-from ..clock import iso, now, parse
+from ..clock import iso, local_text, now
 from ..db import get_db
 from ..security import csrf
 from . import actions, bp, push, store
@@ -149,7 +149,7 @@ def notification_action():
     except ActionError as error:
         return _error(error.message, error.status)
     with force_locale(row["language"] or "nl"):
-        message = _("Nieuwe eindtijd: %(t)s", t=format_time(parse(visit["due_at"]), "HH:mm"))
+        message = _("Nieuwe eindtijd: %(t)s", t=local_text(visit["due_at"], "HH:mm"))
         return jsonify({"ok": True, "title": _("Doorgegeven"), "message": message})
 
 

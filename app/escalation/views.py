@@ -1,11 +1,10 @@
 """The worker's visit actions: check in, extend, "Ik ben oké", check out, panic."""
 
 from flask import current_app, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..clock import now, parse
+from ..clock import local_text, now, parse
 from ..db import get_db
 from ..visits.access import visit_or_404
 from . import actions, bp
@@ -198,7 +197,7 @@ def ui_state(visit: dict) -> dict:
             seconds_left=left,
             overdue=left < 0,
             show_ok=left <= 600,
-            due_text=format_time(parse(visit["due_at"]), "HH:mm"),
+            due_text=local_text(visit["due_at"], "HH:mm"),
             countdown=_countdown(left),
         )
     return state

@@ -3,14 +3,12 @@
 import json
 import re
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlite_utils import Database
 from werkzeug.exceptions import NotFound
 
-from ..clock import iso
+from ..clock import LOCAL, iso
 from ..visits.access import visit_or_404
 from . import taxonomy
 
@@ -34,11 +32,6 @@ TEXT_LIMITS = {
 }
 
 
-def local_zone() -> ZoneInfo:
-    """Return the zone a phone's local times are read in (the app's display zone)."""
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Amsterdam"))
-
-
 def parse_moment(value: object) -> datetime | None:
     """Read an ISO time; one without an offset (datetime-local) is local Dutch time."""
     if not isinstance(value, str) or not 10 <= len(value.strip()) <= 40:
@@ -48,7 +41,7 @@ def parse_moment(value: object) -> datetime | None:
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=local_zone())
+        moment = moment.replace(tzinfo=LOCAL)
     return moment.astimezone(UTC)
 
 

@@ -3,13 +3,12 @@
 import uuid
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from .. import audit
-from ..clock import iso, now, parse
+from ..clock import form_value, iso, local_text, now
 from ..db import get_db
 from ..visits.access import visit_or_404
 from . import bp, reports, sync, taxonomy, texts, visibility
@@ -47,11 +46,10 @@ def new():
         if visit_id is None:
             abort(404)
         visit = visit_or_404(get_db(), visit_id, current_user)
-    local = now().astimezone(reports.local_zone())
     values = {
         **reports.prefill(get_db(), visit),
         "client_id": str(uuid.uuid4()),
-        "occurred_at": local.strftime("%Y-%m-%dT%H:%M"),
+        "occurred_at": form_value(now()),
     }
     return _form_page(values, {}, visit)
 
@@ -156,4 +154,4 @@ def incident_helpers() -> dict:
 @bp.app_template_filter("incident_time")
 def incident_time(value: str | None) -> str:
     """Show a stored UTC time in Dutch local time."""
-    return format_datetime(parse(value), "d MMM yyyy HH:mm") if value else ""
+    return local_text(value, "d MMM yyyy HH:mm")

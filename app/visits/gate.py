@@ -8,14 +8,14 @@ from flask_babel import gettext as _
 from sqlite_utils import Database
 
 from . import assessments
+from .access import get_visit
 
 
 def check_in_blockers(db: Database, visit_id: int) -> list[str]:
     """Return, in the user's language, what stands in the way of checking in (empty: allowed)."""
-    row = db.execute("select * from visits where id = ?", [visit_id]).fetchone()
-    if row is None:
+    visit = get_visit(db, visit_id)
+    if visit is None:
         return [_("Dit bezoek bestaat niet.")]
-    visit = dict(row)
     if visit["status"] == "cancelled":
         return [_("Dit bezoek is geannuleerd.")]
     if assessments.approval_for(db, visit) is not None:

@@ -3,6 +3,7 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..clock import local_text
 from . import defaults as d
 
 LEVELS = {
@@ -39,19 +40,9 @@ def translate(text: str | None) -> str:
 
 def when(stored: str | None) -> str:
     """Show a stored UTC moment as local date and time, e.g. 'ma 2 nov. 10:00'."""
-    from datetime import datetime
-
-    from flask_babel import format_datetime
-
-    if not stored:
-        return ""
-    return format_datetime(datetime.fromisoformat(stored), "EEE d MMM HH:mm")
+    return local_text(stored, "EEE d MMM HH:mm")
 
 
 def clock_time(stored: str | None) -> str:
     """Show a stored UTC moment as local time of day, e.g. '10:00'."""
-    from datetime import datetime
-
-    from flask_babel import format_datetime
-
-    return format_datetime(datetime.fromisoformat(stored), "HH:mm") if stored else ""
+    return local_text(stored, "HH:mm")

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
 
 from .. import users
-from ..clock import LOCAL, iso, now
+from ..clock import LOCAL, form_value, iso, now
 
 LOCATION_TYPES = {"home": _l("Huisbezoek"), "business": _l("Bedrijfsbezoek")}
 VOLUNTARY_PURPOSES = {
@@ -59,12 +59,12 @@ def default_start() -> str:
     """Return the next quarter of an hour, at least 10 minutes away, as the form shows it."""
     local = (now() + timedelta(minutes=10)).astimezone(LOCAL)
     local = local.replace(second=0, microsecond=0) + timedelta(minutes=(-local.minute) % 15)
-    return local.strftime("%Y-%m-%dT%H:%M")
+    return form_value(local)
 
 
 def local_input(stored: str) -> str:
     """Turn a stored UTC moment into the datetime-local value of the form."""
-    return datetime.fromisoformat(stored).astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M")
+    return form_value(datetime.fromisoformat(stored))
 
 
 def colleagues(db: Database, team_id: int, exclude: int | None = None) -> list[dict]:
