@@ -1,6 +1,5 @@
 """Veilig op Pad: the Flask application factory."""
 
-import importlib
 from pathlib import Path
 
 from flask import Flask
@@ -23,30 +22,35 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import (
         admin,
-        audit,
         auth,
         commands,
         db,
+        escalation,
         home,
         i18n,
+        incidents,
+        legacy,
         pwa,
         security,
+        templating,
+        visits,
     )
 
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     auth.init_app(app)
-    audit.init_app(app)
     commands.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(home.bp)
-    app.register_blueprint(pwa.bp)
-    # One blueprint per capability; each package registers its own views on its blueprint.
-    for capability in ("visits", "escalation", "incidents"):
-        module = importlib.import_module(f".{capability}", __name__)
-        app.register_blueprint(module.bp)
-        if hasattr(module, "init_app"):
-            module.init_app(app)
+    templating.init_app(app)
+    for blueprint in (
+        auth.bp,
+        admin.bp,
+        home.bp,
+        pwa.bp,
+        *visits.blueprints(),
+        *escalation.blueprints(),
+        *incidents.blueprints(),
+        legacy.bp,
+    ):
+        app.register_blueprint(blueprint)
     return app

@@ -2,7 +2,7 @@
 
 import json
 
-from flask import Flask, request
+from flask import request
 from flask_login import current_user
 
 from .clock import iso, now
@@ -43,7 +43,3 @@ def record(
             "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else None,
         }
     )
-
-
-def init_app(app: Flask) -> None:
-    """Nothing to register yet; kept for symmetry with the other capabilities."""

@@ -18,6 +18,7 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 
 from . import audit, sessions, throttle, users
 from .db import get_db
+from .security import safe_next
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -62,13 +63,6 @@ def role_required(*roles: str):
     return decorator
 
 
-def _safe_next(target: str | None) -> str:
-    """Return a local redirect target, never another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("home.index")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Show the login form and sign a user in."""
@@ -108,7 +102,7 @@ def login():
     session.permanent = True
     login_user(users.User(row, session["sid"]))
     audit.record("login", "ok", object_type="user", object_id=row["id"])
-    return redirect(_safe_next(request.args.get("next")))
+    return redirect(safe_next(request.args.get("next"), url_for("home.index")))
 
 
 @bp.post("/logout")

@@ -35,9 +35,23 @@ def parse(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+# The ways the app shows a moment, by name: templates say `{{ t|localtime("day_time") }}`.
+FORMATS = {
+    "time": "HH:mm",
+    "seconds": "HH:mm:ss",
+    "day_time": "EEE d MMM HH:mm",
+    "date_time": "d MMM yyyy HH:mm",
+}
+
+
 def local_text(stored: str | None, pattern: str, empty: str = "") -> str:
     """Show a stored UTC moment in Dutch local time with a CLDR pattern such as 'HH:mm'."""
     return format_datetime(parse(stored), pattern) if stored else empty
+
+
+def localtime(stored: str | None, name: str = "time") -> str:
+    """Show a stored UTC moment in local time in one of the named FORMATS (a template filter)."""
+    return local_text(stored, FORMATS[name])
 
 
 def form_value(moment: datetime) -> str:

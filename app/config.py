@@ -19,7 +19,7 @@ ENV_SETTINGS = {
     "VOP_LOGIN_WINDOW_MINUTES": int,
     "VOP_LOGIN_LOCK_MINUTES": int,
     "VOP_PROXY_HOPS": int,
-    # Escalation, web push and alarm e-mail (issue 4).
+    # Escalation, web push and alarm e-mail.
     "VOP_ESCALATOR_IN_PROCESS": bool,
     "VOP_ESCALATOR_TICK_SECONDS": float,
     "VOP_PUSH_HOSTS": str,
@@ -34,7 +34,7 @@ ENV_SETTINGS = {
     "VOP_MAIL_FROM": str,
     "VOP_OFFICE_EMAIL": str,
     "VOP_PUBLIC_URL": str,
-    "VOP_OFFICE_PHONE": str,  # the office's number for offline check-out and panic (issue 5)
+    "VOP_OFFICE_PHONE": str,  # the office's number for offline check-out and panic
 }
 
 

@@ -1,6 +1,8 @@
-"""The SQLite database: one connection per request, the init-db command."""
+"""The SQLite database: one connection per request, one-row reads, write transactions."""
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 import sqlite_utils
@@ -27,6 +29,33 @@ def get_db() -> sqlite_utils.Database:
     return g.db
 
 
+def one(db: sqlite_utils.Database, sql: str, params: list | tuple = ()) -> dict | None:
+    """Return the first row of a query as a dict, or None when there is none."""
+    return next(db.query(sql, params), None)
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Run a block in one write transaction that takes the write lock up front.
+
+    A deferred transaction that reads and then writes can fail at once with "database is
+    locked" when another process wrote in between; BEGIN IMMEDIATE makes it wait its turn
+    instead (up to the busy timeout). Nested inside a transaction the block is a savepoint.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
 def close_db(_exc: BaseException | None = None) -> None:
     """Close this request's connection, if one was opened."""
     db = g.pop("db", None)
@@ -35,11 +64,13 @@ def close_db(_exc: BaseException | None = None) -> None:
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply pending migrations; return the names applied."""
+    """Apply pending migrations and the state vocabulary; return the migrations applied."""
+    from . import vocabulary
     from .migrations import migrations
 
     pending = [m.name for m in migrations.pending(db)]
     migrations.apply(db)
+    vocabulary.install(db)
     return pending
 
 

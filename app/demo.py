@@ -1,8 +1,9 @@
-"""The demo organisation that `make run` seeds on an empty database (CONTRACT.md)."""
+"""The demo organisation that `make run` seeds on an empty database (logins in README.md)."""
 
 from sqlite_utils import Database
 
 from . import users
+from .db import transaction
 
 DEMO_PASSWORD = "demo-wachtwoord"
 DEMO_TEAM = "Wijkteam Demo"
@@ -19,9 +20,9 @@ def is_empty(db: Database) -> bool:
     return db["users"].count == 0
 
 
-def seed(db: Database) -> None:
-    """Create the demo team and its four users."""
-    with db.atomic():
+def seed(db: Database, hash_method: str | None = None) -> None:
+    """Create the demo team and its four users (tests pass a cheap `hash_method`)."""
+    with transaction(db):
         team_id = users.create_team(db, DEMO_TEAM)
         for username, name, role, phone in DEMO_USERS:
             users.create_user(
@@ -32,6 +33,7 @@ def seed(db: Database) -> None:
                 team_id=team_id,
                 phone=phone,
                 password=DEMO_PASSWORD,
+                hash_method=hash_method,
             )
 
 

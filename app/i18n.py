@@ -24,9 +24,3 @@ def init_app(app: Flask) -> None:
     def vary_language(response):
         response.vary.add("Accept-Language")
         return response
-
-    @app.context_processor
-    def language():
-        from flask_babel import get_locale
-
-        return {"lang": str(get_locale() or "nl")}

@@ -229,9 +229,6 @@ def _incidents(db: Database) -> None:
     db["address_measures"].create_index(["case_ref"])
 
 
-# --- 0004: risk assessment and team protocol (issue 3) — only that work edits here -------
-
-
 @migrations(name="0004_risk_protocol")
 def risk_protocol(db: Database) -> None:
     """Team protocols (versioned), assessments, measure confirmations, approvals, conditions."""
@@ -240,18 +237,12 @@ def risk_protocol(db: Database) -> None:
     create_risk_tables(db)
 
 
-# --- 0005: escalation, alarms and web push (issue 4) — only that work edits here ---------
-
-
 @migrations(name="0005_escalation")
 def escalation(db: Database) -> None:
     """Escalation policies, timers, alarms and their log, push deliveries and the lease."""
     from .escalation.schema import create_escalation_tables
 
     create_escalation_tables(db)
-
-
-# --- 0006: incidents and offline sync (issue 5) — only that work edits here --------------
 
 
 @migrations(name="0006_incidents_sync")
@@ -273,3 +264,20 @@ def incidents_sync(db: Database) -> None:
         foreign_keys=[("user_id", "users", "id")],
     )
     db["sync_receipts"].create_index(["user_id", "received_at"])
+
+
+@migrations(name="0007_one_address_key")
+def one_address_key(db: Database) -> None:
+    """Make every stored address key again under the one rule of app/addresses.py.
+
+    Visits used to drop hyphens from the house number ("12A") and incidents kept them
+    ("12-A"), so an incident never showed in the next visit's history.
+    """
+    from .addresses import rekey
+
+    db.conn.create_function("vop_rekey", 1, rekey, deterministic=True)
+    for table in ("visits", "incidents", "address_measures"):
+        db.execute(
+            f"update {table} set address_key = vop_rekey(address_key) "
+            "where address_key is not null and address_key != vop_rekey(address_key)"
+        )

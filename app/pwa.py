@@ -1,13 +1,15 @@
 """The installable shell: manifest, service worker, offline page and health check."""
 
 import hashlib
-from functools import cache
+import json
+import re
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, url_for
 from flask_babel import gettext as _
 
 from .db import get_db
+from .users import LANGUAGES
 
 bp = Blueprint("pwa", __name__)
 SW_SOURCE = Path(__file__).resolve().parent.parent / "service_worker" / "sw.js"
@@ -18,11 +20,11 @@ SHELL_FILES = [
     "js/app.js",
     "icons/icon-192.png",
     "icons/icon-512.png",
-    "js/outbox.js",  # the incident outbox (issue 5)
+    "js/outbox.js",  # the outbox: reports and visit actions queued without signal
     "js/outbox-actions.js",  # visit actions through the outbox
     "js/outbox-report.js",  # the incident report form through the outbox
     "css/incidents.css",
-    "js/panic.js",  # visit buttons, the live board, push (issue 4)
+    "js/panic.js",  # visit buttons: countdown, hold-to-alarm
     "js/board.js",
     "js/push.js",
     "css/escalation.css",
@@ -53,12 +55,36 @@ def shell_assets() -> list[str]:
     return VENDOR_CSS + VENDOR_JS + SHELL_FILES
 
 
-@cache
-def _shell_version(static_folder: str) -> str:
-    """Hash the worker and the shell files, so any change installs a new worker."""
+# Pages the service worker keeps for use without signal; none names a user. The offline page
+# comes last: the worker falls back to it.
+PRECACHED_PAGES = ("incidents.shell", "visits.protocol_card", "pwa.offline")
+CSRF_META = re.compile(rb'<meta name="csrf-token" content="[^"]*">')
+
+
+def _page_bytes(app: Flask, endpoint: str, language: str) -> bytes:
+    """Render a precached page as a phone in this language would fetch it (no CSRF token)."""
+    path = app.url_map.bind("localhost").build(endpoint)
+    # A fresh app context per page: `g` (the locale, the user) is its own, not the asker's.
+    with (
+        app.app_context(),
+        app.test_request_context(path, headers={"Accept-Language": language}),
+    ):
+        body = app.make_response(app.view_functions[endpoint]()).get_data()
+    return CSRF_META.sub(b"", body)
+
+
+def shell_version(app: Flask) -> str:
+    """Hash everything the worker precaches: itself, the shell files and the pages it keeps.
+
+    The pages are rendered in every language, so a change to their templates or to the
+    translations installs a new worker on the phones, as a change to a static file does.
+    """
     digest = hashlib.sha256(SW_SOURCE.read_bytes())
     for name in shell_assets():
-        digest.update((Path(static_folder) / name).read_bytes())
+        digest.update((Path(app.static_folder) / name).read_bytes())
+    for endpoint in PRECACHED_PAGES:
+        for language in LANGUAGES:
+            digest.update(_page_bytes(app, endpoint, language))
     return digest.hexdigest()[:12]
 
 
@@ -95,13 +121,21 @@ def manifest():
 @bp.get("/sw.js")
 def service_worker():
     """Serve the service worker with its version and precache list filled in."""
-    version = _shell_version(current_app.static_folder)
+    app = current_app._get_current_object()
+    version = app.extensions.get("vop_sw_version")
+    if version is None:  # rendered once per process: the files do not change while it runs
+        version = app.extensions["vop_sw_version"] = shell_version(app)
     urls = [url_for("static", filename=name) for name in shell_assets()]
-    urls.append(url_for("incidents.shell"))  # the report form for use offline (issue 5)
-    urls.append(url_for("visits.protocol_card"))  # the norm and what to do, without signal
-    urls.append(url_for("pwa.offline"))
+    urls += [url_for(endpoint) for endpoint in PRECACHED_PAGES]
+    routes = {
+        "report_shell": url_for("incidents.shell"),
+        "report_form": url_for("incidents.new"),
+        "outbox": url_for("static", filename="js/outbox.js"),
+        "icon": url_for("static", filename="icons/icon-192.png"),
+        "offline": url_for("pwa.offline"),
+    }
     body = SW_SOURCE.read_text().replace("__VERSION__", version)
-    body = body.replace("__PRECACHE__", repr(urls).replace("'", '"'))
+    body = body.replace("__PRECACHE__", json.dumps(urls)).replace("__ROUTES__", json.dumps(routes))
     response = Response(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
@@ -130,9 +164,3 @@ def healthz():
     status = "ok" if db_state == "ok" and escalator["alive"] else "degraded"
     body = {"status": status, "db": db_state, "escalator": escalator}
     return jsonify(body), 200 if status == "ok" else 503
-
-
-@bp.app_context_processor
-def stylesheets() -> dict:
-    """Give every page the list of vendored NL Design System stylesheets."""
-    return {"vendor_css": VENDOR_CSS}

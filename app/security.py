@@ -1,5 +1,7 @@
 """Protection shared by every page: CSRF, security headers, caching rules, error pages."""
 
+from urllib.parse import urlsplit
+
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -24,6 +26,23 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+def safe_next(target: object, fallback: str) -> str:
+    """Return `target` when it is a path on this site, else `fallback`: never another site.
+
+    Browsers read "//host", "/\\host" and a path with a tab or newline in it ("/\t/host")
+    as another site, so a target must start with one slash and hold no backslash, no
+    control character and no space; it must not name a scheme or a host either.
+    """
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    if any(ch == "\\" or ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return fallback
+    return target
 
 
 def add_headers(response):

@@ -7,6 +7,7 @@ from flask import current_app
 from sqlite_utils import Database
 
 from .clock import iso, now, parse
+from .db import one
 
 # Writing last_seen on every request would make each page a write; once a minute is enough
 # for an idle limit counted in hours.
@@ -50,16 +51,14 @@ def end_all(db: Database, user_id: int, reason: str) -> int:
 
 def validate(db: Database, session_id: str, user_id: int) -> str | None:
     """Check a session is open and within its limits; return why not, or None when valid."""
-    rows = list(
-        db.query(
-            "select s.*, u.active as user_active from user_sessions s "
-            "join users u on u.id = s.user_id where s.id = ? and s.user_id = ?",
-            [session_id, user_id],
-        )
+    row = one(
+        db,
+        "select s.*, u.active as user_active from user_sessions s "
+        "join users u on u.id = s.user_id where s.id = ? and s.user_id = ?",
+        [session_id, user_id],
     )
-    if not rows:
+    if row is None:
         return "unknown"
-    row = rows[0]
     if row["ended_at"]:
         return "ended"
     if not row["user_active"]:

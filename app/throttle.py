@@ -1,7 +1,7 @@
 """Throttling of failed logins per account and per address."""
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlite_utils import Database
@@ -48,9 +48,7 @@ def wait_seconds(db: Database, username: str, origin: str | None) -> int:
     return max(0, *waits)
 
 
-def prune(db: Database, older_than_days: int = 1) -> None:
-    """Delete failures older than any window can look back."""
-    db.execute(
-        "delete from login_failures where at < ?",
-        [iso(now() - timedelta(days=older_than_days))],
-    )
+def prune(db: Database, moment: datetime, older_than: timedelta = timedelta(days=1)) -> int:
+    """Delete failures older than any window can look back; return how many went."""
+    sql = "delete from login_failures where at < ?"
+    return db.execute(sql, [iso(moment - older_than)]).rowcount

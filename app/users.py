@@ -1,11 +1,13 @@
 """Users, teams and roles: the queries the auth and admin screens share."""
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .clock import iso, now
+from .db import one
 
 FIELD_WORKER, OFFICE, COORDINATOR, ADMIN = "field_worker", "office", "coordinator", "admin"
 ROLES = {
@@ -17,9 +19,16 @@ ROLES = {
 LANGUAGES = {"nl": "Nederlands", "en": "English"}
 MIN_PASSWORD_LENGTH = 12
 
-# A valid hash to compare against when the username is unknown, so a failed login takes
-# the same time whether or not the account exists.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
+# scrypt, werkzeug's current default. The test suite sets PASSWORD_HASH_METHOD to a cheap
+# method (it logs in hundreds of times); nothing else may.
+HASH_METHOD = "scrypt"
+_dummy_hashes: dict[str, str] = {}
+
+
+def _method() -> str:
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD", HASH_METHOD)
+    return HASH_METHOD
 
 
 class User(UserMixin):
@@ -41,15 +50,19 @@ class User(UserMixin):
         return str(ROLES[self.role])
 
 
-def hash_password(password: str) -> str:
-    """Hash a password with scrypt (werkzeug's current default)."""
-    return generate_password_hash(password, method="scrypt")
+def hash_password(password: str, method: str | None = None) -> str:
+    """Hash a password with scrypt (or the method a test asks for)."""
+    return generate_password_hash(password, method=method or _method())
 
 
 def password_matches(row: dict | None, password: str) -> bool:
     """Check a password in constant-ish time, also when the account does not exist."""
     if row is None:
-        check_password_hash(_DUMMY_HASH, password)
+        # Compare against a real hash, so a failed login takes as long either way.
+        method = _method()
+        if method not in _dummy_hashes:
+            _dummy_hashes[method] = generate_password_hash("not-a-real-password", method=method)
+        check_password_hash(_dummy_hashes[method], password)
         return False
     return check_password_hash(row["password_hash"], password)
 
@@ -67,17 +80,15 @@ def password_problem(password: str) -> str | None:
 
 def find_by_username(db: Database, username: str) -> dict | None:
     """Return the user row for a username, or None."""
-    rows = list(db.query("select * from users where username = ?", [username]))
-    return rows[0] if rows else None
+    return one(db, "select * from users where username = ?", [username])
 
 
 def get_user(db: Database, user_id: int) -> dict | None:
     """Return the user row for an id, or None."""
-    rows = list(db.query("select * from users where id = ?", [user_id]))
-    return rows[0] if rows else None
+    return one(db, "select * from users where id = ?", [user_id])
 
 
-def create_user(db: Database, **fields) -> int:
+def create_user(db: Database, hash_method: str | None = None, **fields) -> int:
     """Insert a user with a hashed password; return the new id."""
     password = fields.pop("password")
     moment = iso(now())
@@ -86,7 +97,7 @@ def create_user(db: Database, **fields) -> int:
         "phone": None,
         "active": 1,
         **fields,
-        "password_hash": hash_password(password),
+        "password_hash": hash_password(password, hash_method),
         "created_at": moment,
         "password_changed_at": moment,
     }

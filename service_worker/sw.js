@@ -1,24 +1,25 @@
 // Veilig op Pad service worker.
 // Precaches the static shell (never an authenticated page) and serves the offline page
-// when a navigation finds no network. The server fills in VERSION (a hash of this file
-// and the shell) and PRECACHE, so any change installs a new worker that takes over at once.
+// when a navigation finds no network. The server (app/pwa.py) fills in VERSION (a hash of
+// this file, the shell files and the precached pages), PRECACHE and ROUTES, so any change
+// installs a new worker that takes over at once.
 "use strict";
 
 const VERSION = "__VERSION__";
 const CACHE = "vop-shell-" + VERSION;
 const PRECACHE = __PRECACHE__;
-const OFFLINE_URL = PRECACHE[PRECACHE.length - 1];
+const ROUTES = __ROUTES__;
+const OFFLINE_URL = ROUTES.offline;
 
-// ---- sync (issue 5: offline incident reports and visit actions) -------------------------
+// ---- sync: offline incident reports and visit actions -----------------------------------
 // The report form without network: navigations to the form fall back to the precached,
 // empty form shell (no personal data). Registered before the general fetch handler, which
 // it then keeps out of these requests. Background Sync flushes the outbox (static/js/outbox.js,
 // shared with the pages) when the browser has it; pages also flush on load and on `online`.
-const REPORT_SHELL_URL = PRECACHE.find((url) => url.endsWith("/incidents/shell"));
-const REPORT_FORM_PATHS = REPORT_SHELL_URL ? [REPORT_SHELL_URL, REPORT_SHELL_URL.replace(/shell$/, "new")] : [];
-const OUTBOX_URL = PRECACHE.find((url) => url.endsWith("/js/outbox.js"));
+const REPORT_SHELL_URL = ROUTES.report_shell;
+const REPORT_FORM_PATHS = [ROUTES.report_shell, ROUTES.report_form];
 try {
-  if (OUTBOX_URL) importScripts(OUTBOX_URL);
+  importScripts(ROUTES.outbox);
 } catch (err) {
   // Without the outbox the worker still serves the shell; pages keep flushing themselves.
   console.warn("Outbox niet geladen in de service worker", err);
@@ -82,13 +83,13 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
-// ---- push (issue 4: reminders and alarms as notifications) -------------------------------
-// Every push is shown as a notification. The payload is JSON (CONTRACT.md): type, title,
+// ---- push: reminders and alarms as notifications ----------------------------------------
+// Every push is shown as a notification. The payload is JSON (app/escalation/payloads.py): type, title,
 // body, url; office alarms also visit_id and alarm_id; reminders carry a signed token for
 // their buttons. The worker reports each receipt, so the office board shows when a device
 // last really got a push (some push services accept messages for dead subscriptions).
 // Buttons: office "Alarm openen"; worker "Ik ben oké" and "Verlengen" (15 minutes).
-const PUSH_ICON = PRECACHE.find((url) => url.endsWith("/icon-192.png"));
+const PUSH_ICON = ROUTES.icon;
 const ALARM_TYPES = ["alarm", "panic", "duress"];
 
 function pushData(event) {

@@ -16,6 +16,8 @@ from app import create_app, demo
 from app.clock import FakeClock
 from app.db import connect, migrate
 
+from .factories import CHEAP_HASH
+
 ROOT = Path(__file__).resolve().parent.parent
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -30,12 +32,12 @@ def clock() -> FakeClock:
 def seeded_database(tmp_path_factory) -> Path:
     """A migrated database with the demo organisation, made once and copied for each test.
 
-    Hashing the demo passwords is deliberately slow, so it is done once per session.
+    The demo passwords are hashed cheaply, as every password in the test suite is.
     """
     path = tmp_path_factory.mktemp("template") / "veilig-op-pad.sqlite"
     db = connect(str(path))
     migrate(db)
-    demo.seed(db)
+    demo.seed(db, hash_method=CHEAP_HASH)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     return path
@@ -46,7 +48,14 @@ def app(tmp_path, monkeypatch, clock, seeded_database):
     """The app on a fresh copy of the migrated, seeded database."""
     monkeypatch.setenv("VOP_DATA_DIR", str(tmp_path))
     shutil.copyfile(seeded_database, tmp_path / "veilig-op-pad.sqlite")
-    application = create_app({"TESTING": True, "CLOCK": clock, "SECRET_KEY": "test-secret"})
+    application = create_app(
+        {
+            "TESTING": True,
+            "CLOCK": clock,
+            "SECRET_KEY": "test-secret",
+            "PASSWORD_HASH_METHOD": CHEAP_HASH,
+        }
+    )
     yield application
 
 
@@ -271,3 +280,78 @@ def wait_for_worker(page) -> None:
         page.reload()
         state = page.evaluate(WORKER_STATE_JS)
     assert state == "controlled"
+
+
+# --- escalation: the fake push service, an app context, the escalator --------------------
+# The escalator runs with the test's FakeClock and, unless a test needs real threads, sends
+# in the calling thread (InlineExecutor), so `tick()` returns with every push delivered.
+
+LOOPBACK_HOSTS = "127.0.0.1,localhost"
+
+
+@pytest.fixture
+def push_service():
+    """A local push service that decrypts and verifies every message."""
+    from .push_service import FakePushService
+
+    service = FakePushService()
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def app_context(app):
+    """An application context with pushes allowed to the loopback fake push service."""
+    app.config["VOP_PUSH_HOSTS"] = LOOPBACK_HOSTS
+    context = app.app_context()
+    context.push()
+    yield context
+    context.pop()
+
+
+@pytest.fixture
+def ctx(app, app_context):
+    """The app, inside its application context (see app_context)."""
+    return app
+
+
+class Outside:
+    """Run a client's calls outside the test's app context.
+
+    Flask reuses an app context that is already pushed for a request, and with it `g`
+    (the CSRF token, the signed-in user); a real request never shares those.
+    """
+
+    def __init__(self, target, context):
+        self._target, self._context = target, context
+
+    def __getattr__(self, name):
+        attr = getattr(self._target, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            self._context.pop()
+            try:
+                return attr(*args, **kwargs)
+            finally:
+                self._context.push()
+
+        return call
+
+
+@pytest.fixture
+def web(app_context, client, auth):
+    """The test client and its auth helper, making requests as a browser would."""
+    return Outside(client, app_context), Outside(auth, app_context)
+
+
+@pytest.fixture
+def escalator(ctx):
+    """An escalator on the test database that sends in the calling thread."""
+    from app.escalation.dispatch import InlineExecutor
+    from app.escalation.engine import Escalator
+
+    engine = Escalator(ctx, holder="test-escalator", executor=InlineExecutor())
+    yield engine
+    engine.dispatcher.shutdown()

@@ -56,7 +56,7 @@ def _set_seconds_policy(browser, server) -> None:
     """The coordinator sets the team's ladder in seconds through the policy screen."""
     context = browser.new_context(**DESKTOP)
     page = login_page(context, server.url, "demo-coordinator")
-    page.goto(server.url + "/escalatiebeleid")
+    page.goto(server.url + "/kantoor/escalatiebeleid")
     page.fill("#f-reminder_before", "0")
     page.fill("#f-renotify", "5")
     page.fill("#f-high_risk_grace", "10")
@@ -75,10 +75,15 @@ def test_a_missed_check_out_reaches_the_office_board(browser, server):
     worker = browser.new_context(
         viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True, locale="nl-NL"
     )
+    # The phone's clock runs 45 s behind: the check-in it stamps makes the 1-minute visit due
+    # 15 s from now (the server trusts a phone's past within a day), so the test waits 25 s
+    # for the alarm instead of 70.
+    worker.clock.install(time=time.time() - 45)
+    worker.clock.resume()
     office = browser.new_context(**DESKTOP)
     try:
         phone = login_page(worker, server.url, "demo-medewerker")
-        phone.goto(f"{server.url}/bezoeken/{visit_id}/acties")
+        phone.goto(f"{server.url}/timer/{visit_id}")
         phone.get_by_role("button", name="Inchecken").click()
         phone.get_by_role("button", name="Ik ben veilig").wait_for()
         assert "Eindtijd" in phone.locator(".esc-countdown").inner_text()
@@ -123,12 +128,12 @@ def test_the_panic_button_must_be_held(browser, server):
     context = browser.new_context(viewport={"width": 360, "height": 640}, locale="nl-NL")
     try:
         page = login_page(context, server.url, "demo-medewerker")
-        page.goto(f"{server.url}/bezoeken/{visit_id}/acties")
+        page.goto(f"{server.url}/timer/{visit_id}")
         page.get_by_role("button", name="Inchecken").click()
         button = page.locator(".esc-panic")
         button.click()  # a short tap (a pocket) sends nothing
-        page.wait_for_timeout(300)
-        assert page.url.endswith("/acties")
+        assert page.evaluate("() => vopOutbox.allItems()") == []  # nothing queued, nothing sent
+        assert page.url.endswith(f"/timer/{visit_id}")
         box = button.bounding_box()
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.mouse.down()
@@ -155,16 +160,16 @@ def test_escalation_screens_have_no_wcag_violations(browser, server):
     context = browser.new_context(viewport={"width": 360, "height": 640}, locale="nl-NL")
     try:
         page = login_page(context, server.url, "demo-medewerker")
-        page.goto(f"{server.url}/bezoeken/{visit_id}/acties")
+        page.goto(f"{server.url}/timer/{visit_id}")
         assert _axe(page) == []
         page.get_by_role("button", name="Inchecken").click()
         page.get_by_role("button", name="Ik ben veilig").wait_for()
         assert _axe(page) == []
-        page.goto(server.url + "/meldingen")
+        page.goto(server.url + "/instellingen/")
         assert _axe(page) == []
         desk = browser.new_context(**DESKTOP)
         office = login_page(desk, server.url, "demo-coordinator")
-        for path in ("/kantoor", "/escalatiebeleid"):
+        for path in ("/kantoor/", "/kantoor/escalatiebeleid"):
             office.goto(server.url + path)
             assert _axe(office) == [], path
         desk.close()
@@ -199,7 +204,7 @@ def test_the_service_worker_shows_a_push_and_reports_its_receipt(browser, server
             "type": "alarm",
             "title": "ALARM: Demi Medewerker niet uitgecheckt",
             "body": "Domplein 12, 3511AB Utrecht",
-            "url": "/alarmen/1",
+            "url": "/kantoor/alarmen/1",
             "visit_id": 1,
             "alarm_id": 1,
             "tag": "vop-alarm-1",
@@ -214,7 +219,9 @@ def test_the_service_worker_shows_a_push_and_reports_its_receipt(browser, server
             lambda event: registrations.extend(event["registrations"]),
         )
         cdp.send("ServiceWorker.enable")
-        page.wait_for_timeout(300)
+        deadline = time.time() + 5
+        while not registrations and time.time() < deadline:
+            page.wait_for_timeout(50)  # until Chromium has told the registrations
         registration = next(
             (r["registrationId"] for r in registrations if not r["isDeleted"]), "0"
         )
@@ -238,7 +245,7 @@ def test_the_service_worker_shows_a_push_and_reports_its_receipt(browser, server
                 "title": payload["title"],
                 "body": payload["body"],
                 "actions": ["Alarm openen"],
-                "url": "/alarmen/1",
+                "url": "/kantoor/alarmen/1",
             }
         ]
         deadline = time.time() + 5

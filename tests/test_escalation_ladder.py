@@ -8,9 +8,7 @@ from app import users
 from app.escalation import actions, alarms
 from app.escalation.errors import ActionError
 
-from .factories import make_visit, user_id
-from .test_escalation_fixtures import *  # noqa: F403 - the shared fixtures
-from .test_escalation_fixtures import (
+from .escalation_helpers import (
     advance,
     log_events,
     running_visit,
@@ -18,6 +16,7 @@ from .test_escalation_fixtures import (
     types_for,
     user,
 )
+from .factories import CHEAP_HASH, make_visit, user_id
 
 
 def _notified(db, visit_id: int) -> list[dict]:
@@ -38,6 +37,7 @@ def _companion(db, visit_id: int) -> str:
         role=users.FIELD_WORKER,
         team_id=team,
         password="collega-wachtwoord",
+        hash_method=CHEAP_HASH,
     )
     db["visit_companions"].insert({"visit_id": visit_id, "user_id": companion})
     return "demo-collega"
@@ -128,7 +128,7 @@ def test_a_worker_cannot_acknowledge_their_own_alarm(db, clock, escalator, devic
         alarms.acknowledge(db, alarm_id, user(db, "demo-medewerker"))
     assert "eigen alarm" in refused.value.message
     auth.login("demo-medewerker")
-    response = auth.post(f"/alarmen/{alarm_id}/bevestigen", follow_redirects=True)
+    response = auth.post(f"/kantoor/alarmen/{alarm_id}/bevestigen", follow_redirects=True)
     assert "U kunt uw eigen alarm niet bevestigen." in response.get_data(as_text=True)
     row = db.execute("select status, acknowledged_by from alarms where id = ?", [alarm_id])
     assert tuple(row.fetchone()) == ("open", None)
@@ -149,7 +149,7 @@ def test_acknowledging_a_resolved_alarm_is_refused(db, clock, escalator, devices
     visit_id, alarm_id = _open_alarm(db, clock, escalator)
     alarms.resolve(db, alarm_id, user(db, "demo-kantoor"), "worker_safe", "Gebeld, alles goed")
     auth.login("demo-coordinator")
-    response = auth.post(f"/alarmen/{alarm_id}/bevestigen", follow_redirects=True)
+    response = auth.post(f"/kantoor/alarmen/{alarm_id}/bevestigen", follow_redirects=True)
     assert "Dit alarm is al afgehandeld." in response.get_data(as_text=True)
     row = db.execute(
         "select status, outcome, acknowledged_by from alarms where id = ?", [alarm_id]
@@ -218,14 +218,17 @@ def test_check_out_of_a_visit_that_is_not_running_changes_nothing(db, clock, ctx
 def test_duress_pin_raises_a_silent_alarm(db, clock, escalator, devices, web):
     client, auth = web
     auth.login("demo-medewerker")
-    assert auth.post("/noodcode", {"pin": "4711", "pin_repeat": "4711"}).status_code == 303
-    assert "Uw noodcode is ingesteld." in client.get("/meldingen").get_data(as_text=True)
+    assert (
+        auth.post("/instellingen/noodcode", {"pin": "4711", "pin_repeat": "4711"}).status_code
+        == 303
+    )
+    assert "Uw noodcode is ingesteld." in client.get("/instellingen/").get_data(as_text=True)
     normal = running_visit(db, clock, minutes=60)
     forced = running_visit(db, clock, minutes=60, house_number="14")
     companion = _companion(db, forced)
     subscribe(db, companion, devices, companion)
-    plain = auth.post(f"/bezoeken/{normal}/uitchecken", {"pin": "1234"})
-    duress = auth.post(f"/bezoeken/{forced}/uitchecken", {"pin": "4711"})
+    plain = auth.post(f"/timer/{normal}/uitchecken", {"pin": "1234"})
+    duress = auth.post(f"/timer/{forced}/uitchecken", {"pin": "4711"})
     assert (plain.status_code, duress.status_code) == (303, 303)
     plain_page = client.get(plain.headers["Location"]).get_data(as_text=True)
     duress_page = client.get(duress.headers["Location"]).get_data(as_text=True)
@@ -250,7 +253,7 @@ def test_duress_pin_raises_a_silent_alarm(db, clock, escalator, devices, web):
     assert [tuple(r) for r in row] == [("duress", "open", forced)]
     # The worker cannot open the alarm either.
     alarm_id = db.execute("select id from alarms").fetchone()[0]
-    assert client.get(f"/alarmen/{alarm_id}").status_code == 404
+    assert client.get(f"/kantoor/alarmen/{alarm_id}").status_code == 404
 
 
 def test_panic_skips_the_ladder_and_reaches_every_level_at_once(db, clock, escalator, devices):
@@ -266,7 +269,10 @@ def test_panic_skips_the_ladder_and_reaches_every_level_at_once(db, clock, escal
         assert types_for(devices, name) == ["panic"], name
     payload = devices.received("demo-kantoor")[0].payload
     assert "Domplein 12" in payload["body"] and "52.09073, 5.12142" in payload["body"]
-    assert payload["visit_id"] == visit_id and payload["url"] == f"/alarmen/{payload['alarm_id']}"
+    assert (
+        payload["visit_id"] == visit_id
+        and payload["url"] == f"/kantoor/alarmen/{payload['alarm_id']}"
+    )
     assert devices.received("demo-medewerker") == []
     # Repeats continue until someone acknowledges.
     advance(clock, escalator, 120)

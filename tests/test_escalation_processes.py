@@ -16,9 +16,8 @@ from app.clock import now
 from app.escalation import actions, policy
 
 from .conftest import ROOT
+from .escalation_helpers import subscribe, user
 from .factories import make_visit
-from .test_escalation_fixtures import *  # noqa: F403 - the shared fixtures
-from .test_escalation_fixtures import subscribe, user
 
 # Seconds after the due time: the worker's notice at once, the office's alarm 2 s later.
 FAST = {
@@ -85,6 +84,33 @@ def _wait_for_tick(db, timeout: float = 20) -> None:
     raise AssertionError("the escalator never ticked")
 
 
+def _ticks_of(db, process: subprocess.Popen, count: int = 2, timeout: float = 20) -> None:
+    """Wait until this escalator process has led and completed `count` more ticks."""
+    seen: set[str] = set()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        row = db.execute("select holder, last_tick_at from escalator_lease").fetchone()
+        if row and f":{process.pid}:" in row[0] and row[1]:
+            seen.add(row[1])
+            if len(seen) > count:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"escalator {process.pid} completed {len(seen)} ticks")
+
+
+def _settled(db) -> None:
+    """Assert nothing is left to send: every delivery answered, no step still due."""
+    unsent = db.execute(
+        "select count(*) from deliveries where status in ('pending', 'sending')"
+    ).fetchone()[0]
+    due = db.execute(
+        "select count(*) from escalation_jobs where status = 'pending' and kind != 'renotify' "
+        "and due_at <= ?",
+        [now().isoformat(timespec="seconds")],
+    ).fetchone()[0]
+    assert (unsent, due) == (0, 0)
+
+
 def _sent(service) -> Counter:
     return Counter((m.payload["visit_id"], m.payload["type"]) for m in service.received())
 
@@ -103,12 +129,13 @@ def test_a_process_started_after_the_due_time_sends_each_step_once(setting, push
     _wait_for_tick(db)
     _stop(first)  # the escalator is down ...
     visit_id = _visit_due_in(db, -30, 1)  # ... while a visit falls due and its alarm too
-    time.sleep(0.2)
-    assert push_service.received() == []
+    fired = "select count(*) from escalation_jobs where visit_id = ? and status = 'done'"
+    assert db.execute(fired, [visit_id]).fetchone()[0] == 0  # nobody fires while it is down
     second = _start(env, tmp / "second.log")
     try:
         push_service.wait_for(2, timeout=20)
-        time.sleep(1)  # room for a duplicate to show up
+        _ticks_of(db, second)  # a duplicate would be sent in the ticks after the first sends
+        _settled(db)
     finally:
         _stop(second)
     assert _sent(push_service) == {(visit_id, "overdue"): 1, (visit_id, "alarm"): 1}
@@ -118,8 +145,8 @@ def test_a_process_started_after_the_due_time_sends_each_step_once(setting, push
     assert all(seconds >= 28 for _key, seconds in late)  # logged as late, not silently
     third = _start(env, tmp / "third.log")  # a further restart sends nothing again
     try:
-        _wait_for_tick(db)
-        time.sleep(1.5)
+        _ticks_of(db, third)
+        _settled(db)
     finally:
         _stop(third)
     assert len(push_service.received()) == 2
@@ -137,7 +164,9 @@ def test_two_escalators_on_one_database_send_every_step_exactly_once(setting, pu
         leader = next(p for p in processes if f":{p.pid}:" in holder)
         _stop(leader)
         push_service.wait_for(2 * len(visits), timeout=20)
-        time.sleep(1.5)  # room for a duplicate to show up
+        survivor = next(p for p in processes if p is not leader)
+        _ticks_of(db, survivor)  # a duplicate would be sent in the ticks after the last sends
+        _settled(db)
     finally:
         for process in processes:
             _stop(process)

@@ -12,9 +12,8 @@ from app.escalation.engine import Escalator
 from app.escalation.payloads import action_token
 
 from .conftest import find_free_port
+from .escalation_helpers import advance, running_visit, subscribe, types_for, user
 from .factories import user_id
-from .test_escalation_fixtures import *  # noqa: F403 - the shared fixtures
-from .test_escalation_fixtures import advance, running_visit, subscribe, types_for, user
 
 
 def _token(client) -> str:
@@ -219,6 +218,6 @@ def test_the_alarm_e_mail_reaches_the_office_address(db, clock, ctx, escalator, 
     assert mail["To"] == "kantoor@gemeente.example"
     assert mail["Subject"] == "[Veilig op Pad] ALARM: Demi Medewerker niet uitgecheckt"
     body = mail.get_payload()
-    assert "Domplein 12, 3511AB Utrecht" in body and "/alarmen/1" in body
+    assert "Domplein 12, 3511AB Utrecht" in body and "/kantoor/alarmen/1" in body
     row = db.execute("select status from deliveries where channel = 'email'").fetchone()
     assert row[0] == "sent"

@@ -1,12 +1,15 @@
 """The escalation screens over HTTP: policy editor, worker buttons, board, health check."""
 
+from datetime import timedelta
+
 import pytest
 
 from app.escalation import alarms
 
+from .escalation_helpers import advance, running_visit, subscribe, types_for
 from .factories import make_visit, user_id
-from .test_escalation_fixtures import *  # noqa: F403 - the shared fixtures
-from .test_escalation_fixtures import advance, running_visit, subscribe, types_for
+from .test_sync_actions import action
+from .test_sync_protocol import send
 
 SECONDS_POLICY = {
     "reminder_before": "0",
@@ -31,8 +34,8 @@ def test_policy_in_seconds_is_saved_and_used_by_new_check_ins(
 ):
     client, auth = web
     auth.login("demo-coordinator")
-    assert client.get("/escalatiebeleid").status_code == 200
-    response = auth.post("/escalatiebeleid", SECONDS_POLICY)
+    assert client.get("/kantoor/escalatiebeleid").status_code == 200
+    response = auth.post("/kantoor/escalatiebeleid", SECONDS_POLICY)
     assert response.status_code == 303
     subscribe(db, "demo-kantoor", push_service, "office")
     visit_id = running_visit(db, clock, minutes=1)
@@ -71,7 +74,7 @@ def test_policy_in_seconds_is_saved_and_used_by_new_check_ins(
 def test_a_bad_policy_is_refused_and_nothing_changes(db, web, change, field, message):
     client, auth = web
     auth.login("demo-coordinator")
-    response = auth.post("/escalatiebeleid", {**SECONDS_POLICY, **change})
+    response = auth.post("/kantoor/escalatiebeleid", {**SECONDS_POLICY, **change})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert message in page and f'id="e-{field}"' in page
@@ -84,17 +87,17 @@ def test_a_bad_policy_is_refused_and_nothing_changes(db, web, change, field, mes
 def test_only_coordinator_and_administrator_edit_the_policy(web, username, status):
     client, auth = web
     auth.login(username)
-    assert client.get("/escalatiebeleid").status_code == status
+    assert client.get("/kantoor/escalatiebeleid").status_code == status
 
 
 def test_check_in_through_the_form_starts_the_timer(db, clock, ctx, web):
     client, auth = web
     visit_id = make_visit(db, expected_minutes=45)
     auth.login("demo-medewerker")
-    page = client.get(f"/bezoeken/{visit_id}/acties").get_data(as_text=True)
+    page = client.get(f"/timer/{visit_id}").get_data(as_text=True)
     assert "Inchecken" in page
     response = auth.post(
-        f"/bezoeken/{visit_id}/inchecken", {"next": "/", "lat": "52.1", "lon": "5.1"}
+        f"/timer/{visit_id}/inchecken", {"next": "/", "lat": "52.1", "lon": "5.1"}
     )
     assert response.status_code == 303 and response.headers["Location"] == "/"
     visit = db["visits"].get(visit_id)
@@ -103,7 +106,7 @@ def test_check_in_through_the_form_starts_the_timer(db, clock, ctx, web):
         "09:45",
         52.1,
     )
-    page = client.get(f"/bezoeken/{visit_id}/acties").get_data(as_text=True)
+    page = client.get(f"/timer/{visit_id}").get_data(as_text=True)
     assert "Ik ben veilig" in page and "nog 45 min" in page
 
 
@@ -115,7 +118,7 @@ def test_check_in_is_refused_while_the_gate_says_no(db, clock, ctx, web, monkeyp
         lambda db, vid: ["Maak eerst de risico-inschatting af."],
     )
     auth.login("demo-medewerker")
-    response = auth.post(f"/bezoeken/{visit_id}/inchecken")
+    response = auth.post(f"/timer/{visit_id}/inchecken")
     assert response.status_code == 422
     assert "Maak eerst de risico-inschatting af." in response.get_data(as_text=True)
     assert db["visits"].get(visit_id)["status"] == "planned"
@@ -126,15 +129,15 @@ def test_the_office_cannot_check_in_for_a_worker_and_other_teams_see_nothing(db,
     client, auth = web
     visit_id = make_visit(db)
     auth.login("demo-kantoor")
-    assert auth.post(f"/bezoeken/{visit_id}/inchecken").status_code == 403
+    assert auth.post(f"/timer/{visit_id}/inchecken").status_code == 403
     db["teams"].insert({"name": "Ander team", "active": 1, "created_at": "2026-01-01"})
     other = db.execute("select id from teams where name = 'Ander team'").fetchone()[0]
     db.execute("update visits set team_id = ? where id = ?", [other, visit_id])
     auth.logout()
     auth.login("demo-medewerker")
-    for path in ("acties", "inchecken", "uitchecken", "alarm"):
-        method = client.get if path == "acties" else auth.post
-        assert method(f"/bezoeken/{visit_id}/{path}").status_code == 404, path
+    for path in ("", "/inchecken", "/uitchecken", "/alarm"):
+        method = auth.post if path else client.get
+        assert method(f"/timer/{visit_id}{path}").status_code == 404, path
     assert db["visits"].get(visit_id)["status"] == "planned"
 
 
@@ -142,11 +145,11 @@ def test_a_custom_extension_needs_a_reason(db, clock, ctx, web):
     client, auth = web
     visit_id = running_visit(db, clock)
     auth.login("demo-medewerker")
-    response = auth.post(f"/bezoeken/{visit_id}/verlengen", {"custom": "1", "minutes": "20"})
+    response = auth.post(f"/timer/{visit_id}/verlengen", {"custom": "1", "minutes": "20"})
     assert response.status_code == 422
     assert "Geef een reden voor de verlenging." in response.get_data(as_text=True)
     assert db["visits"].get(visit_id)["due_at"][11:16] == "10:00"
-    response = auth.post(f"/bezoeken/{visit_id}/verlengen", {"minutes": "15"})
+    response = auth.post(f"/timer/{visit_id}/verlengen", {"minutes": "15"})
     assert response.status_code == 303
     assert db["visits"].get(visit_id)["due_at"][11:16] == "10:15"
 
@@ -156,28 +159,31 @@ def test_panic_without_the_hold_asks_first(db, clock, escalator, web, push_servi
     subscribe(db, "demo-kantoor", push_service, "office")
     visit_id = running_visit(db, clock)
     auth.login("demo-medewerker")
-    response = auth.post(f"/bezoeken/{visit_id}/alarm")
+    response = auth.post(f"/timer/{visit_id}/alarm")
     assert response.status_code == 200 and "Alarm versturen?" in response.get_data(as_text=True)
     assert db["alarms"].count == 0
-    response = auth.post(f"/bezoeken/{visit_id}/alarm", {"held": "1"}, follow_redirects=True)
+    response = auth.post(f"/timer/{visit_id}/alarm", {"held": "1"}, follow_redirects=True)
     assert "Alarm verstuurd" in response.get_data(as_text=True)
     escalator.tick()
     assert types_for(push_service, "office") == ["panic"]
 
 
-def test_json_actions_for_the_offline_outbox(db, clock, ctx, web):
+def test_the_outbox_sends_actions_through_sync_not_the_button_views(db, clock, ctx, web):
     client, auth = web
     visit_id = running_visit(db, clock)
     auth.login("demo-medewerker")
-    page = client.get("/offline").get_data(as_text=True)
-    headers = {"X-CSRFToken": page.split('name="csrf-token" content="')[1].split('"')[0]}
-    body = {"at": "2026-11-02T08:59:30Z"}
-    response = client.post(f"/bezoeken/{visit_id}/uitchecken", json=body, headers=headers)
-    assert response.status_code == 200 and response.json["status"] == "ended"
-    again = client.post(f"/bezoeken/{visit_id}/uitchecken", json=body, headers=headers)
-    assert again.status_code == 409
-    assert again.json["error"] == "Dit bezoek loopt niet; uitchecken kan niet."
+    tapped = clock() - timedelta(seconds=30)  # 08:59:30, the phone's time
+    [first] = send(client, [action("check_out", visit_id, tapped)]).json["results"]
+    assert (first["outcome"], first["status"]) == ("stored", 201)
+    assert db["visits"].get(visit_id)["status"] == "ended"
+    [again] = send(client, [action("check_out", visit_id, tapped)]).json["results"]
+    assert (again["status"], again["outcome"]) == (409, "refused")
+    assert again["message"] == "Dit bezoek loopt niet; uitchecken kan niet."
     assert db["visits"].get(visit_id)["checked_out_at"][11:19] == "08:59:30"
+    # The button views take form posts only: a JSON body is not an action.
+    token = client.get("/sync/status").json["csrf_token"]
+    plain = client.post(f"/timer/{visit_id}/oke", json={}, headers={"X-CSRFToken": token})
+    assert plain.status_code == 409 and "text/html" in plain.content_type
 
 
 def test_healthz_reports_the_escalator_heartbeat(clock, escalator, web):
@@ -228,7 +234,7 @@ def test_resolving_needs_an_outcome_and_a_note(db, clock, escalator, web, form, 
     advance(clock, escalator, 16 * 60)
     alarm_id = db.execute("select id from alarms").fetchone()[0]
     auth.login("demo-kantoor")
-    response = auth.post(f"/alarmen/{alarm_id}/afhandelen", form)
+    response = auth.post(f"/kantoor/alarmen/{alarm_id}/afhandelen", form)
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert db["alarms"].get(alarm_id)["status"] == "open"
 
@@ -239,14 +245,15 @@ def test_resolving_from_the_board_logs_every_step(db, clock, escalator, web):
     advance(clock, escalator, 16 * 60)
     alarm_id = db.execute("select id from alarms").fetchone()[0]
     auth.login("demo-kantoor")
-    assert auth.post(f"/alarmen/{alarm_id}/bevestigen", {"next": "/"}).status_code == 303
+    assert auth.post(f"/kantoor/alarmen/{alarm_id}/bevestigen", {"next": "/"}).status_code == 303
     response = auth.post(
-        f"/alarmen/{alarm_id}/afhandelen", {"outcome": "worker_safe", "note": "Telefoon was leeg"}
+        f"/kantoor/alarmen/{alarm_id}/afhandelen",
+        {"outcome": "worker_safe", "note": "Telefoon was leeg"},
     )
     assert response.status_code == 303
     alarm = alarms.get_alarm(db, alarm_id)
     assert (alarm["status"], alarm["outcome"]) == ("resolved", "worker_safe")
-    page = client.get(f"/alarmen/{alarm_id}").get_data(as_text=True)
+    page = client.get(f"/kantoor/alarmen/{alarm_id}").get_data(as_text=True)
     for text in (
         "checkte in",
         "Stap 1: te-laatmelding",
@@ -271,7 +278,7 @@ def test_resolving_from_the_board_logs_every_step(db, clock, escalator, web):
 def test_a_bad_duress_pin_is_refused(db, web, pin, repeat, field, message):
     client, auth = web
     auth.login("demo-medewerker")
-    response = auth.post("/noodcode", {"pin": pin, "pin_repeat": repeat})
+    response = auth.post("/instellingen/noodcode", {"pin": pin, "pin_repeat": repeat})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert message in page and f'id="e-{field}"' in page

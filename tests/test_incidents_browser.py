@@ -36,7 +36,7 @@ def incidents_with(server, description: str) -> list[dict]:
 def test_offline_report_survives_a_reload_and_is_sent_once(phone, browser, live_server):
     description = f"Offline gemeld {uuid.uuid4()}"
     page = login_page(phone, live_server.url, "demo-medewerker")
-    page.goto(live_server.url + "/incidents/new")
+    page.goto(live_server.url + "/incidenten/nieuw")
     wait_for_worker(page)
     phone.set_offline(True)
     fill_verbal_report(page, description)
@@ -70,10 +70,10 @@ def test_offline_report_survives_a_reload_and_is_sent_once(phone, browser, live_
 def test_two_tabs_flushing_at_once_give_exactly_one_report(phone, live_server):
     description = f"Twee tabbladen {uuid.uuid4()}"
     first = login_page(phone, live_server.url, "demo-medewerker")
-    first.goto(live_server.url + "/incidents/new")
+    first.goto(live_server.url + "/incidenten/nieuw")
     wait_for_worker(first)
     second = phone.new_page()
-    second.goto(live_server.url + "/incidents/")
+    second.goto(live_server.url + "/incidenten/")
     sent = []
     phone.on(
         "request",
@@ -100,7 +100,7 @@ def test_two_tabs_flushing_at_once_give_exactly_one_report(phone, live_server):
 def test_a_refused_report_stays_in_view_until_corrected_or_removed(phone, live_server):
     description = f"Geweigerd {uuid.uuid4()}"
     page = login_page(phone, live_server.url, "demo-medewerker")
-    page.goto(live_server.url + "/incidents/")
+    page.goto(live_server.url + "/incidenten/")
     data = {
         "behaviours": ["shouting_at_the_moon"],  # a code this server does not know
         "description": description,
@@ -132,7 +132,7 @@ def test_a_refused_report_stays_in_view_until_corrected_or_removed(phone, live_s
 def test_an_item_refused_as_a_conflict_can_be_removed(phone, live_server):
     description = f"Conflict {uuid.uuid4()}"
     page = login_page(phone, live_server.url, "demo-medewerker")
-    page.goto(live_server.url + "/incidents/new")
+    page.goto(live_server.url + "/incidenten/nieuw")
     fill_verbal_report(page, description)
     page.get_by_role("button", name="Melding versturen").click()
     page.get_by_text("Melding verzonden. Dank u wel.").wait_for()

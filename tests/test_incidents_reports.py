@@ -23,13 +23,13 @@ FORM = {
 
 def file_report(auth, **changes):
     """Send the plain form (no script), as a browser without JavaScript would."""
-    return auth.post("/incidents/new", {"client_id": str(uuid.uuid4()), **FORM, **changes})
+    return auth.post("/incidenten/nieuw", {"client_id": str(uuid.uuid4()), **FORM, **changes})
 
 
 def test_the_form_is_prefilled_from_the_visit(client, auth, db):
     visit_id = make_visit(db, case_ref="Z-2026-0042", postcode="3511AB", house_number="12")
     auth.login("demo-medewerker")
-    page = client.get(f"/incidents/new?visit_id={visit_id}").get_data(as_text=True)
+    page = client.get(f"/incidenten/nieuw?visit_id={visit_id}").get_data(as_text=True)
     assert "Bij bezoek: Domplein 12, Utrecht" in page
     assert f'name="visit_id" value="{visit_id}"' in page
     assert 'value="Z-2026-0042"' in page and 'value="3511AB"' in page
@@ -40,14 +40,14 @@ def test_the_form_is_prefilled_from_the_visit(client, auth, db):
 @pytest.mark.parametrize("visit_id", ["999", "abc", "-1"])
 def test_the_form_for_an_unknown_visit_is_404(client, auth, visit_id):
     auth.login("demo-medewerker")
-    assert client.get(f"/incidents/new?visit_id={visit_id}").status_code == 404
+    assert client.get(f"/incidenten/nieuw?visit_id={visit_id}").status_code == 404
 
 
 def test_another_teams_visit_is_404(client, auth, db):
     add_user(db, "ander.team", users.FIELD_WORKER, team="Wijkteam Noord")
     visit_id = make_visit(db, worker="ander.team")
     auth.login("demo-medewerker")
-    assert client.get(f"/incidents/new?visit_id={visit_id}").status_code == 404
+    assert client.get(f"/incidenten/nieuw?visit_id={visit_id}").status_code == 404
 
 
 def test_the_plain_form_stores_a_linked_report_once(client, auth, db):
@@ -55,14 +55,14 @@ def test_the_plain_form_stores_a_linked_report_once(client, auth, db):
     auth.login("demo-medewerker")
     data = {"client_id": str(uuid.uuid4()), **FORM, "visit_id": str(visit_id), "case_ref": ""}
     data.pop("perpetrator_kind")
-    response = auth.post("/incidents/new", data)
+    response = auth.post("/incidenten/nieuw", data)
     assert response.status_code == 303
     [row] = db.query("select * from incidents")
-    assert response.headers["Location"] == f"/incidents/{row['id']}"
+    assert response.headers["Location"] == f"/incidenten/{row['id']}"
     assert (row["visit_id"], row["address_key"], row["case_ref"]) == (visit_id, "3511AB|12", "Z-7")
     assert (row["perpetrator_kind"], row["reporter_id"], row["team_id"]) == ("case_ref", 1, 1)
     assert row["occurred_at"] == "2026-11-02T08:30:00+00:00"
-    again = auth.post("/incidents/new", data)  # a double tap on "Versturen"
+    again = auth.post("/incidenten/nieuw", data)  # a double tap on "Versturen"
     assert again.headers["Location"] == response.headers["Location"]
     assert db["incidents"].count == 1
     [audit] = db.query("select * from audit_log where action = 'incident.create'")
@@ -77,7 +77,7 @@ def test_the_plain_form_stores_a_linked_report_once(client, auth, db):
         ({"description": ""}, "Beschrijf kort wat er gebeurde."),
         ({"consequences": ""}, "Kies de gevolgen voor u."),
         ({"place_kind": ""}, "Kies waar het gebeurde."),
-        ({"postcode": "ABCD 12"}, "Vul een postcode in als 1234 AB."),
+        ({"postcode": "ABCD 12"}, "Vul een geldige postcode in, bijvoorbeeld 3511 AB."),
         ({"visit_id": "424242"}, "Dit bezoek bestaat niet of is niet van u."),
     ],
 )
@@ -101,18 +101,20 @@ def test_a_behaviour_sets_the_most_serious_form(auth, db):
 
 def test_the_administrator_has_no_report_form(client, auth):
     auth.login("demo-beheer")
-    assert client.get("/incidents/new").status_code == 403
+    assert client.get("/incidenten/nieuw").status_code == 403
 
 
 def test_the_offline_shell_needs_no_login_and_names_nobody(client, auth):
-    page = client.get("/incidents/shell").get_data(as_text=True)
+    page = client.get("/incidenten/formulier").get_data(as_text=True)
     assert "Incident melden" in page and 'data-outbox-form="incident"' in page
     auth.login("demo-medewerker")
-    page = client.get("/incidents/shell").get_data(as_text=True)
+    page = client.get("/incidenten/formulier").get_data(as_text=True)
     assert "Demi" not in page and "user_id" not in page and "0622222222" not in page
     assert 'action="/logout"' not in page
     worker = client.get("/sw.js").get_data(as_text=True)
-    assert '"/incidents/shell"' in worker and '"/offline"]' in worker  # offline page stays last
+    assert (
+        '"/incidenten/formulier"' in worker and '"/offline"]' in worker
+    )  # offline page stays last
     assert "/static/js/outbox.js" in worker
 
 
@@ -158,11 +160,11 @@ def test_who_sees_a_report(client, auth, db, people, viewer, sees, sees_health):
     incident_id = _insert_report(db, "demo-medewerker")
     password = "demo-wachtwoord" if viewer.startswith("demo") else "lang genoeg wachtwoord"
     auth.login(viewer, password)
-    response = client.get(f"/incidents/{incident_id}")
+    response = client.get(f"/incidenten/{incident_id}")
     assert response.status_code == (200 if sees else 404)
     page = response.get_data(as_text=True)
     assert ("Verzuim" in page) is sees_health
-    listing = client.get("/incidents/").get_data(as_text=True)
+    listing = client.get("/incidenten/").get_data(as_text=True)
     assert (f'data-incident-id="{incident_id}"' in listing) is sees
 
 
@@ -170,7 +172,7 @@ def test_the_office_sees_a_report_on_a_visit_with_an_alarm(client, auth, db):
     visit_id = make_visit(db)
     incident_id = _insert_report(db, "demo-medewerker", visit_id=visit_id)
     auth.login("demo-kantoor")
-    assert client.get(f"/incidents/{incident_id}").status_code == 404
+    assert client.get(f"/incidenten/{incident_id}").status_code == 404
     db["alarms"].insert(
         {
             "visit_id": visit_id,
@@ -180,7 +182,7 @@ def test_the_office_sees_a_report_on_a_visit_with_an_alarm(client, auth, db):
             "opened_at": iso(now()),
         }
     )
-    page = client.get(f"/incidents/{incident_id}").get_data(as_text=True)
+    page = client.get(f"/incidenten/{incident_id}").get_data(as_text=True)
     assert "Melding van demo-medewerker" in page
     assert "Verzuim" not in page and "data-health" not in page  # health is for the coordinator
     [seen] = db.query("select * from audit_log where action = 'incident.view'")

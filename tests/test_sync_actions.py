@@ -10,7 +10,7 @@ from app.clock import iso
 from app.escalation import actions
 from app.escalation.firing import fire_due
 
-from .factories import make_visit, user_id
+from .factories import CHEAP_HASH, make_visit, user_id
 from .test_sync_protocol import JSON, send
 
 
@@ -172,6 +172,7 @@ def test_another_teams_visit_is_unknown(worker, db, clock):
         role=users.FIELD_WORKER,
         team_id=team,
         password="lang genoeg wachtwoord",
+        hash_method=CHEAP_HASH,
     )
     theirs = make_visit(db, worker="noord")
     [result] = send(worker, [action("panic", theirs, clock())]).get_json()["results"]

@@ -39,7 +39,7 @@ def server_query(server, sql: str, params=()) -> list[dict]:
 def checked_in_page(context, server, visit_id: int):
     """Log the worker in and check in for the visit, online, through the visit's page."""
     page = login_page(context, server.url, "demo-medewerker")
-    page.goto(f"{server.url}/bezoeken/{visit_id}/acties")
+    page.goto(f"{server.url}/timer/{visit_id}")
     page.get_by_role("button", name="Inchecken").click()
     page.get_by_role("button", name="Ik ben veilig").wait_for()
     return page
@@ -71,7 +71,7 @@ def test_offline_check_out_offers_text_or_call_and_later_stops_the_escalation(ph
     assert (
         offer.get_by_role("link", name="Ja, melden")
         .get_attribute("href")
-        .endswith(f"/incidents/new?visit_id={visit_id}")
+        .endswith(f"/incidenten/nieuw?visit_id={visit_id}")
     )
     banner(page).get_by_text(PENDING_ONE).wait_for()
     tapped = queued_time(page)
@@ -120,7 +120,7 @@ def test_panic_without_network_offers_112_and_the_office_at_once(phone, live_ser
 def test_background_sync_sends_without_an_open_app_page(phone, live_server):
     description = f"Achtergrond {uuid.uuid4()}"
     page = login_page(phone, live_server.url, "demo-medewerker")
-    page.goto(live_server.url + "/incidents/new")
+    page.goto(live_server.url + "/incidenten/nieuw")
     wait_for_worker(page)
     phone.set_offline(True)
     fill_verbal_report(page, description)
@@ -156,7 +156,7 @@ def test_background_sync_sends_without_an_open_app_page(phone, live_server):
 def test_a_session_that_ended_offline_asks_for_a_login_then_sends(phone, live_server):
     description = f"Sessie verlopen {uuid.uuid4()}"
     page = login_page(phone, live_server.url, "demo-medewerker")
-    page.goto(live_server.url + "/incidents/new")
+    page.goto(live_server.url + "/incidenten/nieuw")
     phone.set_offline(True)
     fill_verbal_report(page, description)
     page.get_by_role("button", name="Melding versturen").click()
@@ -177,7 +177,7 @@ def test_a_session_that_ended_offline_asks_for_a_login_then_sends(phone, live_se
     page.fill("#f-username", "demo-medewerker")
     page.fill("#f-password", "demo-wachtwoord")
     page.click("button[type=submit]")
-    page.wait_for_url("**/incidents/new")
+    page.wait_for_url("**/incidenten/nieuw")
     banner(page).get_by_text("Alles is verzonden.").wait_for()
     assert len(incidents_with(live_server, description)) == 1
 
@@ -185,7 +185,7 @@ def test_a_session_that_ended_offline_asks_for_a_login_then_sends(phone, live_se
 def test_logout_waits_for_unsent_items_then_clears_the_device(phone, live_server):
     description = f"Uitloggen {uuid.uuid4()}"
     page = login_page(phone, live_server.url, "demo-medewerker")
-    page.goto(live_server.url + "/incidents/new")
+    page.goto(live_server.url + "/incidenten/nieuw")
     wait_for_worker(page)
     phone.set_offline(True)
     fill_verbal_report(page, description)
@@ -199,7 +199,7 @@ def test_logout_waits_for_unsent_items_then_clears_the_device(phone, live_server
         "U kunt nog niet uitloggen: 1 melding wacht op verzending. "
         "Verstuur ze eerst, anders gaan ze verloren."
     )
-    assert page.url.endswith("/incidents/new")
+    assert page.url.endswith("/incidenten/nieuw")
     phone.set_offline(False)
     banner(page).get_by_text("Alles is verzonden.").wait_for()
     assert len(incidents_with(live_server, description)) == 1
@@ -229,7 +229,7 @@ def test_the_fast_path_from_check_out_to_a_sent_report_takes_five_taps(phone, li
     tap(page.get_by_role("button", name="Ik ben veilig"))
     page.get_by_text("Was er een incident?").wait_for()
     tap(page.get_by_role("link", name="Ja, melden"))
-    page.wait_for_url(f"**/incidents/new?visit_id={visit_id}")
+    page.wait_for_url(f"**/incidenten/nieuw?visit_id={visit_id}")
     tap(page.get_by_label("Belediging, schelden"))
     page.get_by_label("Korte beschrijving").fill(description)  # the description: not counted
     tap(page.get_by_label("Geen", exact=True))

@@ -9,7 +9,7 @@ import pytest
 from app import users
 from app.incidents import reports, sync
 
-from .factories import make_visit
+from .factories import CHEAP_HASH, make_visit
 
 JSON = {"Accept": "application/json"}
 
@@ -158,7 +158,7 @@ BAD_REPORTS = [
     ({"consequences": "broken_heart"}, "consequences", "Kies de gevolgen"),
     ({"consequences": None}, "consequences", "Kies de gevolgen"),
     ({"place_kind": "moon"}, "place_kind", "Kies waar"),
-    ({"postcode": "12345"}, "postcode", "1234 AB"),
+    ({"postcode": "12345"}, "postcode", "3511 AB"),
     ({"perpetrator_kind": "case_ref"}, "case_ref", "zaakreferentie"),
     ({"perpetrator_kind": "description"}, "perpetrator_description", "zonder naam"),
     ({"perpetrator_kind": "neighbour"}, "perpetrator_kind", "Kies wie"),
@@ -289,6 +289,7 @@ def test_a_user_without_a_team_cannot_sync_reports(client, auth, db):
         role=users.ADMIN,
         team_id=None,
         password="lang genoeg wachtwoord",
+        hash_method=CHEAP_HASH,
     )
     auth.login("los", "lang genoeg wachtwoord")
     [result] = send(client, [item()]).get_json()["results"]

@@ -108,7 +108,7 @@ def test_a_failed_check_out_while_online_is_queued_and_sent_once_later(phone, li
     offer = page.locator('[data-offline-offer="check_out"]')
     assert offer.locator("p").first.inner_text() == CHECK_OUT_OFFER
     assert page.evaluate("() => navigator.onLine")  # the phone believed it was online
-    assert page.url == f"{live_server.url}/bezoeken/{visit_id}/acties"  # no error page
+    assert page.url == f"{live_server.url}/timer/{visit_id}"  # no error page
     assert offer.locator('[data-office-link="tel"]').get_attribute("href") == "tel:0622222222"
     sms = offer.locator('[data-office-link="sms"]').get_attribute("href")
     assert sms.startswith("sms:0622222222?body=") and f"bezoek%20%23{visit_id}" in sms
@@ -158,7 +158,7 @@ def test_a_hanging_check_out_gives_up_and_its_late_first_try_and_replay_count_on
     page.clock.fast_forward(9000)  # past the 8-second limit
     offer = page.locator('[data-offline-offer="check_out"]')
     assert offer.locator("p").first.inner_text() == CHECK_OUT_OFFER
-    assert page.url == f"{live_server.url}/bezoeken/{visit_id}/acties"
+    assert page.url == f"{live_server.url}/timer/{visit_id}"
     [item] = outbox(page)
     tapped = queued_time(page)
     assert pending_jobs(live_server, visit_id)
@@ -198,7 +198,7 @@ def test_a_panic_with_a_failing_network_offers_112_at_once_and_is_sent_once(phon
     assert offer.get_by_role("link", name="Bel 112").get_attribute("href") == "tel:112"
     assert offer.locator('[data-office-link="tel"]').get_attribute("href") == "tel:0622222222"
     assert "ALARM" in offer.locator('[data-office-link="sms"]').get_attribute("href")
-    assert page.url == f"{live_server.url}/bezoeken/{visit_id}/acties"
+    assert page.url == f"{live_server.url}/timer/{visit_id}"
     [item] = outbox(page)
     assert item["kind"] == "panic"
     assert sent_ids(tries) == {item["id"]}
@@ -234,7 +234,7 @@ def test_a_hanging_panic_is_queued_and_offers_112_after_four_seconds(phone, live
     page.clock.fast_forward(4100)
     offer = page.locator('[data-offline-offer="panic"]')
     assert offer.get_by_role("link", name="Bel 112").get_attribute("href") == "tel:112"
-    assert page.url == f"{live_server.url}/bezoeken/{visit_id}/acties"
+    assert page.url == f"{live_server.url}/timer/{visit_id}"
     assert outbox(page) == [item]
     assert server_query(live_server, "select * from alarms where visit_id = ?", [visit_id]) == []
 
@@ -253,7 +253,7 @@ def test_a_refused_action_shows_the_dutch_reason_and_queues_nothing(
     page = checked_in_page(phone, live_server, visit_id)
     # Checked out meanwhile from another tab: this page still shows the buttons.
     other = phone.request.post(
-        f"{live_server.url}/bezoeken/{visit_id}/uitchecken",
+        f"{live_server.url}/timer/{visit_id}/uitchecken",
         data=json.dumps({}),
         headers={"Content-Type": "application/json", "X-CSRFToken": csrf(page)},
     )
@@ -265,7 +265,7 @@ def test_a_refused_action_shows_the_dutch_reason_and_queues_nothing(
     refusal.wait_for()
     assert refusal.inner_text() == message
     assert refusal.get_attribute("role") == "alert"
-    assert page.url == f"{live_server.url}/bezoeken/{visit_id}/acties"
+    assert page.url == f"{live_server.url}/timer/{visit_id}"
     assert page.locator("[data-offline-offer]").count() == 0
     assert page.get_by_role("button", name=button).is_enabled()
     assert outbox(page) == []
@@ -326,7 +326,7 @@ def test_a_queued_check_out_the_server_refuses_keeps_no_pin(phone, live_server, 
     page = queue_check_out_with_pin(phone, live_server, visit_id, duress_pin)
     # Meanwhile the visit was checked out from another device (without the PIN).
     other = phone.request.post(
-        f"{live_server.url}/bezoeken/{visit_id}/uitchecken",
+        f"{live_server.url}/timer/{visit_id}/uitchecken",
         data=json.dumps({}),
         headers={"Content-Type": "application/json", "X-CSRFToken": csrf(page)},
     )
@@ -350,10 +350,10 @@ def test_without_script_the_visit_forms_post_as_before(browser, live_server):
         page.fill("#f-username", "demo-medewerker")
         page.fill("#f-password", "demo-wachtwoord")
         page.click("button[type=submit]")
-        page.goto(f"{live_server.url}/bezoeken/{visit_id}/acties")
+        page.goto(f"{live_server.url}/timer/{visit_id}")
         page.get_by_role("button", name="Inchecken").click()
         page.get_by_role("button", name="Ik ben veilig").click()
-        page.wait_for_url(f"**/bezoeken/{visit_id}/uitgecheckt")
+        page.wait_for_url(f"**/timer/{visit_id}/uitgecheckt")
         assert page.get_by_text("Was er een incident?").count() == 1
     finally:
         context.close()

@@ -6,10 +6,10 @@ from app import users
 from app.clock import iso, now
 from app.visits import protocol
 
-from .factories import make_visit, user_id
+from .factories import CHEAP_HASH, make_visit, user_id
 
 PASSWORD = "lang genoeg wachtwoord"
-_HASH = users.hash_password(PASSWORD)  # once: scrypt is slow on purpose
+_HASH = users.hash_password(PASSWORD, CHEAP_HASH)
 OK, HIDDEN, FORBIDDEN = "ok", 404, 403
 
 EDIT_FORM = {

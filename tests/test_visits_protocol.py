@@ -186,8 +186,8 @@ def test_the_protocol_card_is_one_tap_from_the_visit_and_names_nobody(client, au
     visit_id = make_visit(db)
     auth.login("demo-medewerker")
     page = client.get(f"/bezoeken/{visit_id}").get_data(as_text=True)
-    assert 'href="/protocolkaart"' in page
-    card = client.get("/protocolkaart").get_data(as_text=True)
+    assert 'href="/bezoeken/protocolkaart"' in page
+    card = client.get("/bezoeken/protocolkaart").get_data(as_text=True)
     assert "Emotie mag, agressie niet." in card
     for step in ("Benoem het gedrag.", "Beëindig het gesprek.", "stop direct en vertrek."):
         assert step in card
@@ -196,7 +196,7 @@ def test_the_protocol_card_is_one_tap_from_the_visit_and_names_nobody(client, au
 
 
 def test_the_protocol_card_works_without_login(client):
-    response = client.get("/protocolkaart")
+    response = client.get("/bezoeken/protocolkaart")
     assert response.status_code == 200
     assert "Emotie mag, agressie niet." in response.get_data(as_text=True)
 

@@ -1,26 +1,25 @@
-"""Check-in/check-out timers, the escalation engine, web push and the office's live board."""
+"""Check-in/check-out timers, the escalation engine, web push and the office's live board.
+
+Four blueprints, each with its own part of the URL space:
+  timer     /timer/<visit>/...   the worker's buttons during a visit
+  office    /kantoor/...         the live board, alarms, the team's escalation policy
+  push      /push/...            web-push subscriptions, receipts and notification buttons
+  settings  /instellingen/...    this device's notifications and the worker's duress PIN
+"""
 
 from flask import Blueprint, Flask
 
-bp = Blueprint("escalation", __name__)
+bp = Blueprint("timer", __name__, url_prefix="/timer")
+office_bp = Blueprint("office", __name__, url_prefix="/kantoor")
+push_bp = Blueprint("push", __name__, url_prefix="/push")
+settings_bp = Blueprint("settings", __name__, url_prefix="/instellingen")
 
 
-def init_app(app: Flask) -> None:
-    """Give every template the visit-actions helper (the visits pages include the fragment)."""
+def blueprints() -> tuple[Blueprint, ...]:
+    """Return the blueprints with their routes (the view modules attach them when imported)."""
+    from . import board, policy_views, push_views, settings_views, views  # noqa: F401
 
-    @app.context_processor
-    def escalation_helpers() -> dict:
-        from .board import board_context
-        from .views import ui_state
-
-        return {"escalation_ui": ui_state, "escalation_board": board_context}
-
-    @app.template_filter("esc_time")
-    def esc_time(value: str | None) -> str:
-        """Show a stored UTC moment as the time in Europe/Amsterdam."""
-        from ..clock import local_text
-
-        return local_text(value, "HH:mm:ss")
+    return (bp, office_bp, push_bp, settings_bp)
 
 
 def start_in_process(app: Flask):
@@ -32,6 +31,3 @@ def start_in_process(app: Flask):
     escalator = Escalator(app)
     escalator.start()
     return escalator
-
-
-from . import board, policy_views, push_views, views  # noqa: E402,F401 - attach the routes

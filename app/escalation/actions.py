@@ -9,20 +9,22 @@ from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlite_utils import Database
-from werkzeug.security import check_password_hash
 
 from ..clock import iso, now, parse
-from ..visits.access import get_visit, visit_or_404
+from ..db import transaction
+from ..visits.access import get_visit, is_on_visit, visit_or_404
 from ..visits.gate import check_in_blockers
 from . import policy as policies
 from . import store
 from .alarms import REPEAT_RULES, raise_alarm
 from .errors import ActionError
+from .pins import duress_pin_matches
 
 __all__ = ["ActionError", "check_in", "check_out", "extend", "im_ok", "panic"]
 
 IM_OK_MINUTES = 15  # "I'm OK" gives the worker at least this long before the next alarm
-MAX_EXTEND_MINUTES = 240
+MAX_EXTEND_MINUTES = 240  # one extension; a longer visit is planned as such
+MAX_REASON = 200  # the reason given for an extension
 CLIENT_PAST = timedelta(hours=24)
 CLIENT_FUTURE = timedelta(minutes=5)
 
@@ -58,10 +60,7 @@ def _location(location) -> tuple[float, float] | None:
 def _own_visit(db: Database, visit_id: int, user) -> dict:
     """Return the visit if the user goes on it (worker or companion); others are refused."""
     visit = visit_or_404(db, visit_id, user)
-    companion = db.execute(
-        "select 1 from visit_companions where visit_id = ? and user_id = ?", [visit_id, user.id]
-    ).fetchone()
-    if user.id != visit["worker_id"] and not companion:
+    if not is_on_visit(db, visit, user.id):
         raise ActionError(
             _("Alleen wie op dit bezoek gaat, kan dit doen."),
             status=403,
@@ -114,7 +113,7 @@ def check_in(db: Database, visit_id: int, user, *, at, location=None) -> dict:
     where = _location(location)
     start = _moment(at, now())
     due = start + timedelta(minutes=visit["expected_minutes"])
-    with store.immediate(db):
+    with transaction(db):
         changed = db.execute(
             "update visits set status = 'running', checked_in_at = ?, due_at = ? "
             "where id = ? and status = 'planned'",
@@ -136,19 +135,12 @@ def check_in(db: Database, visit_id: int, user, *, at, location=None) -> dict:
     return visit
 
 
-def _duress_pin_matches(db: Database, user_id: int, pin: str | None) -> bool:
-    if not pin:
-        return False
-    row = db.execute("select pin_hash from duress_pins where user_id = ?", [user_id]).fetchone()
-    return bool(row) and check_password_hash(row[0], str(pin))
-
-
 def check_out(db: Database, visit_id: int, user, *, at, pin=None) -> dict:
     """End a visit ("Ik ben veilig"); with the duress PIN it also raises a silent alarm."""
     _running(db, visit_id, user, _("Dit bezoek loopt niet; uitchecken kan niet."))
     moment = _moment(at, now())
-    duress = _duress_pin_matches(db, user.id, pin)
-    with store.immediate(db):
+    duress = duress_pin_matches(db, user.id, pin)
+    with transaction(db):
         changed = db.execute(
             "update visits set status = 'ended', checked_out_at = ?, ended_reason = 'checked_out'"
             " where id = ? and status = 'running'",
@@ -213,12 +205,12 @@ def extend(db: Database, visit_id: int, user, *, minutes, reason, at) -> dict:
     if not 1 <= minutes <= MAX_EXTEND_MINUTES:
         raise ActionError(_("Verleng met 1 tot %(max)d minuten.", max=MAX_EXTEND_MINUTES))
     reason = (reason or "").strip()
-    if len(reason) > 200:
-        raise ActionError(_("Houd de reden kort (hoogstens 200 tekens)."))
+    if len(reason) > MAX_REASON:
+        raise ActionError(_("Houd de reden kort (hoogstens %(n)d tekens).", n=MAX_REASON))
     visit = _running(db, visit_id, user, _("Dit bezoek loopt niet; verlengen kan niet."))
     moment = _moment(at, now())
     due = max(parse(visit["due_at"]), moment) + timedelta(minutes=minutes)
-    with store.immediate(db):
+    with transaction(db):
         db.execute("update visits set due_at = ? where id = ?", [iso(due), visit_id])
         visit = get_visit(db, visit_id)
         schedule(db, visit, now(), due)
@@ -238,7 +230,7 @@ def im_ok(db: Database, visit_id: int, user, *, at) -> dict:
     visit = _running(db, visit_id, user, _("Dit bezoek loopt niet meer."))
     moment = _moment(at, now())
     due = max(parse(visit["due_at"]), moment + timedelta(minutes=IM_OK_MINUTES))
-    with store.immediate(db):
+    with transaction(db):
         if due != parse(visit["due_at"]):
             db.execute("update visits set due_at = ? where id = ?", [iso(due), visit_id])
             visit = get_visit(db, visit_id)
@@ -263,7 +255,7 @@ def panic(db: Database, visit_id: int, user, *, at, location=None) -> dict:
         raise ActionError(_("Dit bezoek is geannuleerd."), status=409)
     where = _location(location)
     moment = _moment(at, now())
-    with store.immediate(db):
+    with transaction(db):
         _set_location(db, visit_id, where)
         visit = get_visit(db, visit_id)
         policy = policies.load(db, visit["team_id"])

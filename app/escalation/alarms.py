@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
 
 from ..clock import iso, now
+from ..db import one, transaction
 from ..users import COORDINATOR, OFFICE
 from ..visits.access import visit_or_404
 from . import store
@@ -115,8 +116,7 @@ def raise_alarm(
 
 def get_alarm(db: Database, alarm_id: int) -> dict | None:
     """Return an alarm row, or None."""
-    rows = list(db.query("select * from alarms where id = ?", [alarm_id]))
-    return rows[0] if rows else None
+    return one(db, "select * from alarms where id = ?", [alarm_id])
 
 
 def add_reached(db: Database, alarm: dict, who: list[str]) -> list[str]:
@@ -150,7 +150,7 @@ def acknowledge(db: Database, alarm_id: int, user) -> dict:
         if user.id == visit["worker_id"]:
             raise ActionError(_("U kunt uw eigen alarm niet bevestigen."), status=403)
     alarm, visit = alarm_or_404(db, alarm_id, user)
-    with store.immediate(db):
+    with transaction(db):
         alarm = get_alarm(db, alarm_id)
         if alarm["status"] == "resolved":
             raise ActionError(_("Dit alarm is al afgehandeld."), status=409)
@@ -186,7 +186,7 @@ def resolve(db: Database, alarm_id: int, user, outcome: str, note: str) -> dict:
         raise ActionError(_("Kies hoe het alarm is afgelopen."))
     if not note or len(note) > 1000:
         raise ActionError(_("Schrijf kort op wat er is gebeurd (hoogstens 1000 tekens)."))
-    with store.immediate(db):
+    with transaction(db):
         alarm = get_alarm(db, alarm_id)
         if alarm["status"] == "resolved":
             raise ActionError(_("Dit alarm is al afgehandeld."), status=409)

@@ -1,4 +1,5 @@
-"""The office's live board: alarms on top, running visits with their countdown, devices."""
+"""The office's live board: alarms on top, running visits with their countdown, devices;
+the page of one alarm, and acknowledging and resolving it."""
 
 from urllib.parse import urlsplit
 
@@ -10,8 +11,9 @@ from sqlite_utils import Database
 from ..auth import role_required
 from ..clock import now, parse
 from ..db import get_db
+from ..security import safe_next
 from ..users import COORDINATOR, OFFICE
-from . import alarms, bp, store
+from . import alarms, office_bp, store
 from .errors import ActionError
 from .logtext import describe
 
@@ -94,10 +96,9 @@ def recent_resolved(db: Database, team_id: int, limit: int = 10) -> list[dict]:
     )
 
 
-def board_context() -> dict:
-    """Return everything the board shows for the current user's team."""
-    db = get_db()
-    team = current_user.team_id
+def board_context(db: Database, user) -> dict:
+    """Return everything the board shows for the user's team."""
+    team = user.team_id
     return {
         "alarms": open_alarms(db, team),
         "visits": running_visits(db, team),
@@ -112,52 +113,44 @@ def board_context() -> dict:
 def _current_path() -> str:
     """Return the page the board is shown on (htmx polls from the board or the home page)."""
     current = request.headers.get("HX-Current-URL", "")
-    path = urlsplit(current).path if current else request.path
-    return path if path.startswith("/") and not path.startswith("//") else request.path
+    return safe_next(urlsplit(current).path, request.path) if current else request.path
 
 
-@bp.get("/kantoor")
+@office_bp.get("/")
 @role_required(OFFICE, COORDINATOR)
 def board():
     """Show the live board (it refreshes its own contents every few seconds)."""
-    return render_template("escalation/board.html", b=board_context())
+    return render_template("escalation/board.html", b=board_context(get_db(), current_user))
 
 
-@bp.get("/kantoor/live")
+@office_bp.get("/live")
 @role_required(OFFICE, COORDINATOR)
 def board_live():
     """Return the board's contents for htmx polling."""
-    return render_template("escalation/_board_live.html", b=board_context())
+    return render_template("escalation/_board_live.html", b=board_context(get_db(), current_user))
 
 
 def _alarm_page(db: Database, alarm_id: int, errors: dict):
     """Render one alarm with its whole log."""
     alarms.alarm_or_404(db, alarm_id, current_user)
     alarm = _alarm_rows(db, "a.id = ?", [alarm_id])[0]
-    return render_template(
-        "escalation/alarm.html",
-        alarm=alarm,
-        outcomes=alarms.OUTCOMES,
-        kinds=alarms.KINDS,
-        errors=errors,
-    )
+    card = {"outcomes": alarms.OUTCOMES, "kinds": alarms.KINDS, "back": request.path}
+    return render_template("escalation/alarm.html", alarm=alarm, b=card, errors=errors)
 
 
-@bp.get("/alarmen/<int:alarm_id>")
+@office_bp.get("/alarmen/<int:alarm_id>")
 @login_required
-def alarm_detail(alarm_id: int):
+def alarm(alarm_id: int):
     """Show one alarm with its whole log."""
     return _alarm_page(get_db(), alarm_id, {})
 
 
 def _back(alarm_id: int) -> str:
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("escalation.alarm_detail", alarm_id=alarm_id)
+    """Return the page the alarm's form was on (the board or the alarm page)."""
+    return safe_next(request.form.get("next"), url_for("office.alarm", alarm_id=alarm_id))
 
 
-@bp.post("/alarmen/<int:alarm_id>/bevestigen")
+@office_bp.post("/alarmen/<int:alarm_id>/bevestigen")
 @login_required
 def acknowledge(alarm_id: int):
     """Acknowledge an alarm ("ik pak dit op")."""
@@ -170,7 +163,7 @@ def acknowledge(alarm_id: int):
     return redirect(_back(alarm_id), 303)
 
 
-@bp.post("/alarmen/<int:alarm_id>/afhandelen")
+@office_bp.post("/alarmen/<int:alarm_id>/afhandelen")
 @login_required
 def resolve(alarm_id: int):
     """Resolve an alarm with an outcome and a note."""

@@ -13,6 +13,7 @@ from flask import Flask
 from sqlite_utils import Database
 
 from ..clock import iso, now, parse
+from ..db import transaction
 from . import mailer, push, store
 from .payloads import receipt_token
 
@@ -69,7 +70,7 @@ class Dispatcher:
         with self.lock:
             hosts = Counter(self.in_flight.values())
         claimed = []
-        with store.immediate(db):
+        with transaction(db):
             rows = db.query(
                 "select d.*, s.endpoint, s.p256dh, s.auth from deliveries d "
                 "left join push_subscriptions s on s.id = d.subscription_id "
@@ -156,7 +157,7 @@ class Dispatcher:
                 break
         if not answers:
             return 0
-        with store.immediate(db):
+        with transaction(db):
             for row, result in answers:
                 _record(db, row, result)
         return len(answers)

@@ -16,21 +16,21 @@ from datetime import timedelta
 from flask import Flask
 from sqlite_utils import Database
 
+from .. import housekeeping
 from ..clock import iso, now, parse
-from ..db import connect
-from . import store
+from ..db import connect, transaction
 from .dispatch import Dispatcher
 from .firing import fire_due
 
 log = logging.getLogger(__name__)
 LEASE = "escalator"
 LEASE_SECONDS = 5  # a leader that stops renewing is replaced after this
-HEALTHY_SECONDS = 10  # CONTRACT.md: /healthz is degraded after this long without a tick
+HEALTHY_SECONDS = 10  # /healthz answers 503 "degraded" after this long without a tick
 
 
 def take_lease(db: Database, holder: str, moment) -> bool:
     """Become or stay the leader unless another holder's lease is still valid."""
-    with store.immediate(db):
+    with transaction(db):
         row = db.execute(
             "select holder, expires_at from escalator_lease where name = ?", [LEASE]
         ).fetchone()
@@ -71,6 +71,7 @@ class Escalator:
         self.tick_seconds = min(1.0, float(app.config["VOP_ESCALATOR_TICK_SECONDS"]))
         self.stopping = threading.Event()
         self._db: Database | None = None
+        self._next_prune = None  # the first tick prunes
         self.thread: threading.Thread | None = None
 
     @property
@@ -93,7 +94,26 @@ class Escalator:
                 "update escalator_lease set last_tick_at = ? where name = ? and holder = ?",
                 [iso(now()), LEASE, self.holder],
             )
-            return {"leader": True, "fired": fired, "sent": sent, "answered": answered}
+            pruned = self._housekeeping(moment)
+            return {
+                "leader": True,
+                "fired": fired,
+                "sent": sent,
+                "answered": answered,
+                "pruned": pruned,
+            }
+
+    def _housekeeping(self, moment) -> dict | None:
+        """Prune old rows once an hour; a failure is logged and never stops the escalation."""
+        if self._next_prune is not None and moment < self._next_prune:
+            return None
+        self._next_prune = moment + housekeeping.EVERY
+        try:
+            with transaction(self.db):
+                return housekeeping.prune(self.db, moment)
+        except Exception:
+            log.exception("Pruning old rows failed; the next try is in an hour")
+            return None
 
     def wait_idle(self, timeout: float = 10) -> None:
         """Wait until every send under way has answered, and record the answers (tests)."""

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from ..clock import iso, parse
+from ..db import transaction
 from ..visits.access import get_visit
 from . import store
 from .alarms import add_reached, get_alarm, raise_alarm
@@ -20,7 +21,7 @@ BATCH = 500
 def fire_due(db: Database, moment: datetime, holder: str) -> int:
     """Fire every job due at `moment` (oldest first); return how many fired."""
     fired = 0
-    with store.immediate(db):
+    with transaction(db):
         jobs = list(
             db.query(
                 "select * from escalation_jobs where status = 'pending' and due_at <= ? "

@@ -1,4 +1,8 @@
-"""What a push message or alarm e-mail says, in the recipient's language (CONTRACT.md)."""
+"""What a push message or alarm e-mail says, in the recipient's language.
+
+Every push payload is JSON with at least `type`, `title`, `body` and `url`; an office alarm
+also carries `visit_id` and `alarm_id`. The service worker (service_worker/sw.js) relies on it.
+"""
 
 from flask import current_app
 from flask_babel import force_locale
@@ -14,8 +18,6 @@ ACTION_MAX_AGE = 24 * 3600
 
 def path_for(endpoint: str, **values) -> str:
     """Build a path outside a request (the escalator has none)."""
-    if endpoint not in current_app.view_functions:
-        return "/"
     return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
@@ -65,7 +67,7 @@ def _location(visit: dict) -> str:
 
 
 def _visit_url(visit_id: int) -> str:
-    return path_for("escalation.visit_actions", visit_id=visit_id)
+    return path_for("timer.visit", visit_id=visit_id)
 
 
 def _texts(kind: str, visit: dict, worker: dict) -> tuple[str, str]:
@@ -135,7 +137,7 @@ def push_payload(
         }
         if kind in ALARM_KINDS:
             payload["alarm_id"] = alarm_id
-            payload["url"] = path_for("escalation.alarm_detail", alarm_id=alarm_id)
+            payload["url"] = path_for("office.alarm", alarm_id=alarm_id)
             payload["actions"] = [{"action": "open", "title": _("Alarm openen")}]
         else:
             payload["url"] = _visit_url(visit["id"])
@@ -154,9 +156,7 @@ def email_payload(
     with force_locale("nl"):
         title, body = _texts(kind, visit, worker)
         target = (
-            path_for("escalation.alarm_detail", alarm_id=alarm_id)
-            if alarm_id
-            else path_for("escalation.board")
+            path_for("office.alarm", alarm_id=alarm_id) if alarm_id else path_for("office.board")
         )
         link = current_app.config["VOP_PUBLIC_URL"].rstrip("/") + target
         lines = [

@@ -7,7 +7,7 @@ from flask_login import current_user
 from .. import audit, users
 from ..auth import role_required
 from ..db import get_db
-from . import bp, policy
+from . import office_bp, policy
 
 
 def _team_id() -> int:
@@ -32,9 +32,9 @@ def _rows(current: dict) -> list[dict]:
     return rows[: policy.MAX_STEPS]
 
 
-@bp.route("/escalatiebeleid", methods=["GET", "POST"])
+@office_bp.route("/escalatiebeleid", methods=["GET", "POST"])
 @role_required(users.COORDINATOR, users.ADMIN)
-def edit_policy():
+def policy_edit():
     """Show and save the team's escalation ladder, in seconds."""
     db = get_db()
     team_id = _team_id()
@@ -53,7 +53,7 @@ def edit_policy():
                 ),
                 "success",
             )
-            return redirect(url_for("escalation.edit_policy", team=team_id), 303)
+            return redirect(url_for("office.policy_edit", team=team_id), 303)
         audit.record("escalation.policy", "refused", object_type="team", object_id=team_id)
         form = _submitted()
     return render_template(

@@ -1,35 +1,34 @@
-"""Push endpoints of CONTRACT.md, the service worker's receipts and buttons, the duress PIN."""
+"""Web push for the browser and the service worker: the public key, subscriptions, a test
+message, receipts of shown messages and the buttons on a reminder."""
 
 import json
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, jsonify, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.security import generate_password_hash
 
 from .. import audit, users
 from ..clock import iso, local_text, now
 from ..db import get_db
 from ..security import csrf
-from . import actions, bp, push, store
+from . import actions, push, push_bp
 from .errors import ActionError
 from .payloads import push_payload, read_action_token, read_receipt_token
-
-PIN_LENGTHS = range(4, 9)
+from .settings_views import settings_page
 
 
 def _error(message: str, status: int):
     return jsonify({"error": message}), status
 
 
-@bp.get("/push/vapid-public-key")
+@push_bp.get("/vapid-public-key")
 def vapid_public_key():
     """Give the browser the key to subscribe with (applicationServerKey)."""
     return jsonify({"publicKey": push.public_key()})
 
 
-@bp.post("/push/subscriptions")
+@push_bp.post("/subscriptions")
 @login_required
 def subscribe():
     """Store this device's push subscription for the signed-in user."""
@@ -46,7 +45,7 @@ def subscribe():
     return jsonify({"id": sub_id}), 201
 
 
-@bp.delete("/push/subscriptions")
+@push_bp.delete("/subscriptions")
 @login_required
 def unsubscribe():
     """Forget one of the signed-in user's devices."""
@@ -61,7 +60,7 @@ def unsubscribe():
     return "", 204
 
 
-@bp.post("/push/test")
+@push_bp.post("/test")
 @login_required
 def send_test():
     """Queue a test notification to each of the user's devices (the escalator sends it)."""
@@ -93,11 +92,11 @@ def send_test():
         flash(_("Testmelding verstuurd naar %(n)d apparaat/apparaten.", n=len(subs)), "success")
     else:
         flash(_("Dit account heeft nog geen apparaat voor pushmeldingen."), "error")
-    # 202 as CONTRACT.md says, also for the form button: the page shows what was queued.
-    return _notifications_page({}, 202)
+    # 202 also for the form button: the settings page shows what was queued.
+    return settings_page({}, 202)
 
 
-@bp.post("/push/receipts")
+@push_bp.post("/receipts")
 @csrf.exempt  # the service worker has no page token; the signed receipt token is the proof
 def receipt():
     """Record that a device received and showed a push (its service worker reports it)."""
@@ -121,7 +120,7 @@ def receipt():
     return "", 204
 
 
-@bp.post("/push/actions")
+@push_bp.post("/actions")
 @csrf.exempt  # a notification button has no page token; the signed action token is the proof
 def notification_action():
     """Do what a worker tapped on a reminder: "Ik ben oké" or "Verlengen" (15 min)."""
@@ -151,60 +150,3 @@ def notification_action():
     with force_locale(row["language"] or "nl"):
         message = _("Nieuwe eindtijd: %(t)s", t=local_text(visit["due_at"], "HH:mm"))
         return jsonify({"ok": True, "title": _("Doorgegeven"), "message": message})
-
-
-def _notifications_page(errors: dict, status: int = 200):
-    """Render the push and duress-PIN page for the current user."""
-    db = get_db()
-    subs = list(
-        db.query(
-            "select * from push_subscriptions where user_id = ? order by id", [current_user.id]
-        )
-    )
-    has_pin = (
-        db.execute("select 1 from duress_pins where user_id = ?", [current_user.id]).fetchone()
-        is not None
-    )
-    page = render_template(
-        "escalation/notifications.html", subscriptions=subs, has_pin=has_pin, errors=errors
-    )
-    return page, status
-
-
-@bp.get("/meldingen")
-@login_required
-def notifications():
-    """Let users turn on push on this device, test it, and set their duress PIN."""
-    return _notifications_page({})
-
-
-@bp.post("/noodcode")
-@login_required
-def set_duress_pin():
-    """Set or remove the personal duress PIN (checking out with it raises a silent alarm)."""
-    db = get_db()
-    if request.form.get("remove"):
-        db.execute("delete from duress_pins where user_id = ?", [current_user.id])
-        audit.record("duress_pin.remove", object_type="user", object_id=current_user.id)
-        flash(_("Uw noodcode is verwijderd."), "success")
-        return redirect(url_for("escalation.notifications"), 303)
-    pin = request.form.get("pin", "").strip()
-    errors = {}
-    if not pin.isdigit() or len(pin) not in PIN_LENGTHS:
-        errors["pin"] = _("Kies een noodcode van 4 tot 8 cijfers.")
-    elif pin != request.form.get("pin_repeat", "").strip():
-        errors["pin_repeat"] = _("De twee codes zijn niet gelijk.")
-    if errors:
-        return _notifications_page(errors, 422)
-    with store.immediate(db):
-        db["duress_pins"].upsert(
-            {
-                "user_id": current_user.id,
-                "pin_hash": generate_password_hash(pin),
-                "updated_at": iso(now()),
-            },
-            pk="user_id",
-        )
-    audit.record("duress_pin.set", object_type="user", object_id=current_user.id)
-    flash(_("Uw noodcode is ingesteld."), "success")
-    return redirect(url_for("escalation.notifications"), 303)

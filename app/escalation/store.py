@@ -1,34 +1,12 @@
-"""Shared queries of the escalation capability: transactions, the alarm log, the jobs."""
+"""Shared queries of the escalation capability: the alarm log and the scheduled jobs."""
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
 from sqlite_utils import Database
 
 from ..clock import iso, now, parse
-
-
-@contextmanager
-def immediate(db: Database) -> Iterator[Database]:
-    """Run a block in a write transaction that takes the lock up front (a savepoint if nested).
-
-    A deferred transaction that reads and then writes can fail at once with "database is
-    locked" when another process writes in between; taking the lock first makes it wait.
-    """
-    if db.conn.in_transaction:
-        with db.atomic():
-            yield db
-        return
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        if db.conn.in_transaction:
-            db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
+from ..db import one
 
 
 def log_event(
@@ -114,26 +92,14 @@ def cancel_jobs(
     return db.execute(sql, params).rowcount
 
 
-def pending_jobs(db: Database, visit_id: int) -> list[dict]:
-    """Return a visit's pending jobs in the order they fall due."""
-    rows = db.query(
-        "select * from escalation_jobs where visit_id = ? and status = 'pending' "
-        "order by due_at, id",
-        [visit_id],
-    )
-    return [{**row, "spec": json.loads(row["spec"] or "{}")} for row in rows]
-
-
 def open_alarm(db: Database, visit_id: int, kind: str) -> dict | None:
     """Return the visit's unresolved alarm of a kind, if there is one."""
-    rows = list(
-        db.query(
-            "select * from alarms where visit_id = ? and kind = ? and status != 'resolved' "
-            "order by id desc limit 1",
-            [visit_id, kind],
-        )
+    return one(
+        db,
+        "select * from alarms where visit_id = ? and kind = ? and status != 'resolved' "
+        "order by id desc limit 1",
+        [visit_id, kind],
     )
-    return rows[0] if rows else None
 
 
 def seconds_between(earlier: str, later: datetime) -> int:

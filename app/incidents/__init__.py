@@ -1,7 +1,17 @@
-"""Incident reports and the offline outbox's sync endpoint."""
+"""Incident reports (meldingen) and the offline outbox's sync endpoint.
+
+Two blueprints: `incidents` (/incidenten/...) for the report pages and `sync` (/sync) for
+the phone's outbox, which sends reports and visit actions queued without signal.
+"""
 
 from flask import Blueprint
 
-bp = Blueprint("incidents", __name__)
+bp = Blueprint("incidents", __name__, url_prefix="/incidenten")
+sync_bp = Blueprint("sync", __name__, url_prefix="/sync")
 
-from . import views  # noqa: E402, F401  (attaches the routes to bp)
+
+def blueprints() -> tuple[Blueprint, ...]:
+    """Return the blueprints with their routes (the view module attaches them when imported)."""
+    from . import views  # noqa: F401
+
+    return (bp, sync_bp)

@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from sqlite_utils import Database
 from werkzeug.exceptions import NotFound
 
+from ..escalation import actions
 from ..visits.access import visit_or_404
 
 ACTIONS = ("check_in", "check_out", "extend", "im_ok", "panic")
-MAX_EXTEND_MINUTES = 12 * 60
 
 
 def _location(data: dict) -> tuple[float, float] | None:
@@ -46,10 +46,12 @@ def _arguments(kind: str, data: dict) -> tuple[dict, dict]:
         minutes, reason = data.get("minutes"), data.get("reason") or ""
         if isinstance(minutes, str) and minutes.isdigit():
             minutes = int(minutes)
-        if not isinstance(minutes, int) or not 1 <= minutes <= MAX_EXTEND_MINUTES:
-            return {}, {"minutes": _("Kies een verlenging van 1 minuut tot 12 uur.")}
-        if not isinstance(reason, str) or len(reason) > 300:
-            return {}, {"reason": _("Geef een korte reden (hoogstens 300 tekens).")}
+        if not isinstance(minutes, int) or not 1 <= minutes <= actions.MAX_EXTEND_MINUTES:
+            message = _("Verleng met 1 tot %(max)d minuten.", max=actions.MAX_EXTEND_MINUTES)
+            return {}, {"minutes": message}
+        if not isinstance(reason, str) or len(reason) > actions.MAX_REASON:
+            message = _("Houd de reden kort (hoogstens %(n)d tekens).", n=actions.MAX_REASON)
+            return {}, {"reason": message}
         return {"minutes": minutes, "reason": reason.strip()}, {}
     return {}, {}
 
@@ -69,8 +71,6 @@ def apply(
     db: Database, kind: str, data: dict, user, tapped: datetime | None, received: datetime
 ) -> dict:
     """Run one queued visit action at the time it was tapped; return its outcome."""
-    from ..escalation import actions
-
     visit_id = _visit_id(db, data, user)
     if visit_id is None:
         return {"outcome": "invalid", "errors": {"visit_id": _("Onbekend bezoek.")}}

@@ -1,13 +1,13 @@
 """Check and store an incident report: one rule for the web form and the offline outbox."""
 
 import json
-import re
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlite_utils import Database
 from werkzeug.exceptions import NotFound
 
+from .. import addresses
 from ..clock import LOCAL, iso
 from ..visits.access import visit_or_404
 from . import taxonomy
@@ -17,8 +17,6 @@ CLOCK_SKEW = timedelta(minutes=5)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_DESCRIPTION = 4000
 MAX_BEHAVIOURS = 25
-POSTCODE = re.compile(r"^\s*(\d{4})\s*([A-Za-z]{2})\s*$")
-CASE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,39}$")
 TRUE_VALUES = {"1", "on", "true", "yes", "ja"}
 # Text fields of a report and their longest allowed length.
 TEXT_LIMITS = {
@@ -132,21 +130,26 @@ def _address(data: dict, visit: dict | None, errors: dict) -> dict:
         fields = {k: visit[k] for k in ("street", "house_number", "postcode", "city")}
         return {**fields, "address_key": visit["address_key"]}
     fields = {k: _text(data, k, errors) for k in ("street", "house_number", "city")}
-    postcode = data.get("postcode") or ""
-    match = POSTCODE.match(postcode) if isinstance(postcode, str) else None
-    if postcode and not match:
-        errors["postcode"] = _("Vul een postcode in als 1234 AB.")
-    fields["postcode"] = (match.group(1) + match.group(2).upper()) if match else None
-    number = fields["house_number"].replace(" ", "").upper()
-    key = f"{fields['postcode']}|{number}" if fields["postcode"] and number else None
+    raw = data.get("postcode") or ""
+    fields["postcode"] = addresses.postcode(raw)
+    if raw and fields["postcode"] is None:
+        errors["postcode"] = str(addresses.POSTCODE_MESSAGE)
+    number = fields["house_number"]
+    if number and not addresses.is_house_number(number):
+        errors.setdefault("house_number", str(addresses.HOUSE_NUMBER_MESSAGE))
+    key = (
+        addresses.address_key(fields["postcode"], number)
+        if fields["postcode"] and number
+        else None
+    )
     return {**fields, "address_key": key}
 
 
 def _perpetrator(data: dict, visit: dict | None, errors: dict) -> dict:
     """Return who did it: a case reference, unknown, or a description without a name."""
     case_ref = _text(data, "case_ref", errors) or (visit or {}).get("case_ref") or ""
-    if case_ref and not CASE_REF.match(case_ref):
-        errors["case_ref"] = _("Gebruik alleen letters, cijfers en - . / _ (geen naam).")
+    if case_ref and not addresses.is_case_ref(case_ref):
+        errors["case_ref"] = str(addresses.CASE_REF_MESSAGE)
     kind = data.get("perpetrator_kind") or ("case_ref" if case_ref else "unknown")
     description = _text(data, "perpetrator_description", errors)
     if kind not in taxonomy.PERPETRATOR_KINDS:

@@ -23,6 +23,7 @@ from sqlite_utils import Database
 
 from .. import audit
 from ..clock import iso
+from ..db import one, transaction
 from . import replay, reports, visibility
 
 MAX_ITEMS = 100
@@ -65,8 +66,7 @@ def _malformed(item: object) -> dict | None:
 
 def _receipt(db: Database, client_id: str) -> dict | None:
     """Return the kept result for a client id, if any."""
-    rows = list(db.query("select * from sync_receipts where client_id = ?", [client_id]))
-    return rows[0] if rows else None
+    return one(db, "select * from sync_receipts where client_id = ?", [client_id])
 
 
 def _repeat(index: int, receipt: dict, digest: str, user) -> dict:
@@ -124,27 +124,30 @@ def _keep(db: Database, item: dict, outcome: dict, user, received: datetime) -> 
     return result
 
 
+class _Refused(Exception):
+    """Bad input: its transaction is rolled back, so it changes nothing and is not kept."""
+
+    def __init__(self, outcome: dict):
+        super().__init__(outcome["outcome"])
+        self.outcome = outcome
+
+
 def process_item(db: Database, index: int, item: dict, user, received: datetime) -> dict:
     """Apply one well-formed item exactly once, in its own write transaction."""
-    # BEGIN IMMEDIATE takes the write lock first, so two tabs sending the same item at the
+    # The transaction takes the write lock first, so two tabs sending the same item at the
     # same moment are served one after the other and the second sees the first's receipt.
-    db.execute("BEGIN IMMEDIATE")
     try:
-        receipt = _receipt(db, item["id"])
-        if receipt:
-            db.execute("COMMIT")
-            return _repeat(index, receipt, body_hash(item), user)
-        outcome = _apply(db, item, user, received)
-        if outcome["outcome"] == "invalid":
-            db.execute("ROLLBACK")  # bad input changes nothing and is not remembered
-            return _result(index, item["id"], "invalid", errors=outcome["errors"])
-        result = _keep(db, item, outcome, user, received)
-        db.execute("COMMIT")
-        return {**result, "index": index}
-    except BaseException:
-        if db.conn.in_transaction:
-            db.execute("ROLLBACK")
-        raise
+        with transaction(db):
+            receipt = _receipt(db, item["id"])
+            if receipt:
+                return _repeat(index, receipt, body_hash(item), user)
+            outcome = _apply(db, item, user, received)
+            if outcome["outcome"] == "invalid":
+                raise _Refused(outcome)
+            result = _keep(db, item, outcome, user, received)
+    except _Refused as refused:
+        return _result(index, item["id"], "invalid", errors=refused.outcome["errors"])
+    return {**result, "index": index}
 
 
 def process_batch(db: Database, items: list, user, received: datetime) -> list[dict]:

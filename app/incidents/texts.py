@@ -4,13 +4,12 @@ The layout hands them to `static/js/outbox.js` in a data attribute of its script
 they are there on every page, also on the cached pages the app shows without network.
 """
 
-import sqlite3
-
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlite_utils import Database
 
-from ..db import get_db
+from ..db import one
 from ..users import OFFICE
 
 TEXTS = {
@@ -78,39 +77,33 @@ TEXTS = {
 }
 
 
-def office_phone() -> str:
+def office_phone(db: Database, team_id: int | None) -> str:
     """Return the office's number: VOP_OFFICE_PHONE, else a phone of the team's office."""
     configured = current_app.config.get("VOP_OFFICE_PHONE") or ""
-    if configured or not (current_user and current_user.is_authenticated):
+    if configured or team_id is None:
         return configured
-    try:
-        row = (
-            get_db()
-            .execute(
-                "select phone from users where team_id = ? and role = ? and active = 1 "
-                "and coalesce(phone, '') != '' order by id limit 1",
-                [current_user.team_id, OFFICE],
-            )
-            .fetchone()
-        )
-    except sqlite3.Error:  # every page shows this; an error page must still render
-        return ""
-    return row[0] if row else ""
+    row = one(
+        db,
+        "select phone from users where team_id = ? and role = ? and active = 1 "
+        "and coalesce(phone, '') != '' order by id limit 1",
+        [team_id, OFFICE],
+    )
+    return row["phone"] if row else ""
 
 
 def outbox_texts(shell: bool = False) -> dict:
-    """Return the outbox's words in the current language, its addresses and the office's number.
+    """Return the outbox's words in the current language and its addresses.
 
-    A page the service worker keeps (`shell`) names no user: it may be shown to whoever
-    holds the phone later.
+    The office's number is only the configured one here: the team's own number comes with the
+    visit buttons (escalation/screen.py) and from /sync/status. A page the service worker
+    keeps (`shell`) names no user: it may be shown to whoever holds the phone later.
     """
     texts = {key: str(text) for key, text in TEXTS.items()}
-    phone = (current_app.config.get("VOP_OFFICE_PHONE") or "") if shell else office_phone()
-    texts["office_phone"] = phone.replace(" ", "")
+    texts["office_phone"] = (current_app.config.get("VOP_OFFICE_PHONE") or "").replace(" ", "")
     texts["zone"] = current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Amsterdam")
     texts["urls"] = {
-        "status": url_for("incidents.sync_status"),
-        "sync": url_for("incidents.sync_items"),
+        "status": url_for("sync.status"),
+        "sync": url_for("sync.items"),
         "login": url_for("auth.login"),
         "css": url_for("static", filename="css/incidents.css"),
         "new_report": url_for("incidents.new"),

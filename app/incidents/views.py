@@ -8,10 +8,10 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from .. import audit
-from ..clock import form_value, iso, local_text, now
+from ..clock import form_value, iso, now
 from ..db import get_db
 from ..visits.access import visit_or_404
-from . import bp, reports, sync, taxonomy, texts, visibility
+from . import bp, reports, sync, sync_bp, taxonomy, texts, visibility
 
 SYNC_MAX_BYTES = 512 * 1024
 
@@ -35,7 +35,7 @@ def _form_page(values: dict, errors: dict, visit: dict | None, status: int = 200
     return page, status
 
 
-@bp.get("/incidents/new")
+@bp.get("/nieuw")
 @login_required
 def new():
     """Show the report form, prefilled from a visit when `?visit_id=` names one."""
@@ -54,7 +54,7 @@ def new():
     return _form_page(values, {}, visit)
 
 
-@bp.post("/incidents/new")
+@bp.post("/nieuw")
 @login_required
 def create():
     """Store a report sent by the plain form (the script sends through the outbox)."""
@@ -77,7 +77,7 @@ def create():
     return _form_page({**data, "client_id": str(uuid.uuid4())}, errors, visit, 422)
 
 
-@bp.get("/incidents/shell")
+@bp.get("/formulier")
 def shell():
     """Serve the empty report form the service worker keeps for use without network.
 
@@ -90,7 +90,7 @@ def shell():
     return page
 
 
-@bp.get("/incidents/")
+@bp.get("/")
 @login_required
 def index():
     """List the reports this user may see."""
@@ -98,7 +98,7 @@ def index():
     return render_template("incidents/list.html", reports=rows)
 
 
-@bp.get("/incidents/<int:incident_id>")
+@bp.get("/<int:incident_id>")
 @login_required
 def detail(incident_id: int):
     """Show one report to someone who may see it."""
@@ -112,20 +112,20 @@ def detail(incident_id: int):
     )
 
 
-@bp.get("/sync/status")
+@sync_bp.get("/status")
 @login_required
-def sync_status():
+def status():
     """Tell the outbox who is signed in, with a CSRF token for sending."""
     return {
         "user_id": current_user.id,
         "csrf_token": generate_csrf(),
-        "office_phone": texts.office_phone().replace(" ", ""),
+        "office_phone": texts.office_phone(get_db(), current_user.team_id).replace(" ", ""),
     }
 
 
-@bp.post("/sync")
+@sync_bp.post("")
 @login_required
-def sync_items():
+def items():
     """Receive a batch of outbox items; answer one result per item, in order."""
     if (request.content_length or 0) > SYNC_MAX_BYTES:
         return {"error": _("Dit verzoek is te groot.")}, 413
@@ -139,19 +139,3 @@ def sync_items():
     received = now()
     results = sync.process_batch(get_db(), items, current_user, received)
     return {"results": results, "received_at": iso(received)}
-
-
-@bp.app_context_processor
-def incident_helpers() -> dict:
-    """Give templates the outbox's words and the reports the signed-in user may see."""
-
-    def incident_reports(limit: int = 50) -> list[dict]:
-        return visibility.reports_for(get_db(), current_user, limit)
-
-    return {"outbox_texts": texts.outbox_texts, "incident_reports": incident_reports}
-
-
-@bp.app_template_filter("incident_time")
-def incident_time(value: str | None) -> str:
-    """Show a stored UTC time in Dutch local time."""
-    return local_text(value, "d MMM yyyy HH:mm")

@@ -11,16 +11,12 @@ import json
 from flask import abort
 from sqlite_utils import Database
 
+from ..db import one
 from ..users import COORDINATOR, FIELD_WORKER, OFFICE
 from . import taxonomy
 
-
-def _alarm_visit_clause(db: Database) -> str | None:
-    """Return SQL that is true for a report whose visit raised an alarm, if alarms exist."""
-    alarms = db["alarms"]
-    if not alarms.exists() or "visit_id" not in alarms.columns_dict:
-        return None
-    return "exists (select 1 from alarms a where a.visit_id = incidents.visit_id)"
+# True for a report whose visit raised an alarm: the office handled it, so it may see it.
+ALARM_VISIT = "exists (select 1 from alarms a where a.visit_id = incidents.visit_id)"
 
 
 def can_report(user) -> bool:
@@ -35,10 +31,8 @@ def can_see(db: Database, incident: dict, user) -> bool:
     if incident["reporter_id"] == user.id or user.role == COORDINATOR:
         return True
     if user.role == OFFICE and incident["visit_id"] is not None:
-        clause = _alarm_visit_clause(db)
-        if clause:
-            sql = f"select 1 from incidents where id = ? and {clause}"
-            return db.execute(sql, [incident["id"]]).fetchone() is not None
+        sql = f"select id from incidents where id = ? and {ALARM_VISIT}"
+        return one(db, sql, [incident["id"]]) is not None
     return False
 
 
@@ -49,10 +43,10 @@ def sees_health(user) -> bool:
 
 def incident_or_404(db: Database, incident_id: int, user) -> dict:
     """Return a report the user may see; 404 otherwise (also for other teams)."""
-    rows = list(db.query("select * from incidents where id = ?", [incident_id]))
-    if not rows or not can_see(db, rows[0], user):
+    incident = one(db, "select * from incidents where id = ?", [incident_id])
+    if incident is None or not can_see(db, incident, user):
         abort(404)
-    return rows[0]
+    return incident
 
 
 def reports_for(db: Database, user, limit: int = 100) -> list[dict]:
@@ -63,8 +57,8 @@ def reports_for(db: Database, user, limit: int = 100) -> list[dict]:
     params = [user.team_id, user.id]
     if user.role == COORDINATOR:
         where, params = "incidents.team_id = ?", [user.team_id]
-    elif user.role == OFFICE and (clause := _alarm_visit_clause(db)):
-        where = f"incidents.team_id = ? and (incidents.reporter_id = ? or {clause})"
+    elif user.role == OFFICE:
+        where = f"incidents.team_id = ? and (incidents.reporter_id = ? or {ALARM_VISIT})"
     sql = (
         "select incidents.*, users.display_name as reporter_name from incidents "
         f"join users on users.id = incidents.reporter_id where {where} "

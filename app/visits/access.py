@@ -3,6 +3,7 @@
 from flask import abort
 from sqlite_utils import Database
 
+from ..db import one
 from ..users import ADMIN, FIELD_WORKER
 
 
@@ -16,17 +17,20 @@ def can_see_visit(db: Database, visit: dict, user) -> bool:
         return False
     if user.role != FIELD_WORKER:
         return True
-    if user.id in (visit["worker_id"], visit["created_by"]):
+    return user.id == visit["created_by"] or is_on_visit(db, visit, user.id)
+
+
+def is_on_visit(db: Database, visit: dict, user_id: int) -> bool:
+    """Tell whether a user goes on a visit: its worker or a colleague going along."""
+    if user_id == visit["worker_id"]:
         return True
-    row = db.execute(
-        "select 1 from visit_companions where visit_id = ? and user_id = ?", [visit["id"], user.id]
-    ).fetchone()
-    return row is not None
+    sql = "select 1 as going from visit_companions where visit_id = ? and user_id = ?"
+    return one(db, sql, [visit["id"], user_id]) is not None
 
 
 def get_visit(db: Database, visit_id: int) -> dict | None:
     """Return a visit row by id, or None (no access check: for code that already did it)."""
-    return next(db.query("select * from visits where id = ?", [visit_id]), None)
+    return one(db, "select * from visits where id = ?", [visit_id])
 
 
 def visit_or_404(db: Database, visit_id: int, user) -> dict:

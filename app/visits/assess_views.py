@@ -41,7 +41,7 @@ def _assess_page(visit, proto, known, answers, confirmed, errors, status=200):
     ), status
 
 
-@bp.route("/bezoeken/<int:visit_id>/inschatting", methods=["GET", "POST"])
+@bp.route("/<int:visit_id>/inschatting", methods=["GET", "POST"])
 @login_required
 def assess(visit_id: int):
     """Show and save the risk assessment (dreigingsanalyse) of a planned visit."""
@@ -81,7 +81,7 @@ def assess(visit_id: int):
     return redirect(url_for("visits.detail", visit_id=visit_id), 303)
 
 
-@bp.post("/bezoeken/<int:visit_id>/inschatting/uitkomst")
+@bp.post("/<int:visit_id>/inschatting/uitkomst")
 @login_required
 def assess_preview(visit_id: int):
     """Return the outcome fragment for the answers so far (htmx), saving nothing."""
@@ -101,7 +101,7 @@ def assess_preview(visit_id: int):
     )
 
 
-@bp.post("/bezoeken/<int:visit_id>/maatregelen")
+@bp.post("/<int:visit_id>/maatregelen")
 @login_required
 def confirm_measures(visit_id: int):
     """Confirm measures of the current assessment (e.g. after arranging them)."""
@@ -125,7 +125,7 @@ def confirm_measures(visit_id: int):
     return redirect(url_for("visits.detail", visit_id=visit_id, _anchor="risico"), 303)
 
 
-@bp.post("/bezoeken/<int:visit_id>/toestemming")
+@bp.post("/<int:visit_id>/toestemming")
 @role_required(users.COORDINATOR)
 def approve(visit_id: int):
     """Record a coordinator's approval (who, why, when) that lets the check-in go ahead."""

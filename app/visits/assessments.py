@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlite_utils import Database
 
 from ..clock import iso, now
+from ..db import transaction
 from . import defaults as d
 from .labels import translate
 
@@ -42,7 +43,7 @@ def save(
 ) -> int:
     """Store a new assessment for the visit, with the measures confirmed on the same form."""
     moment = iso(now())
-    with db.atomic():
+    with transaction(db):
         assessment_id = (
             db["risk_assessments"]
             .insert(
@@ -82,7 +83,7 @@ def _confirm(db, assessment_id, measures, keys, user_id, moment) -> list[str]:
 
 def confirm(db: Database, assessment: dict, keys: list[str], user_id: int) -> list[str]:
     """Confirm measures of an existing assessment; return the keys that were confirmable."""
-    with db.atomic():
+    with transaction(db):
         return _confirm(db, assessment["id"], assessment["measures"], keys, user_id, iso(now()))
 
 
@@ -105,13 +106,19 @@ def companions(db: Database, visit_id: int) -> list[dict]:
     return [dict(r) for r in rows]
 
 
-def unmet(db: Database, visit: dict, assessment: dict | None) -> list[str]:
-    """Return, in the user's language, each requirement of the assessment still missing."""
+def unmet(
+    db: Database, visit: dict, assessment: dict | None, *, approved: bool | None = None
+) -> list[str]:
+    """Return, in the user's language, each requirement of the assessment still missing.
+
+    `approved` says whether a coordinator's approval holds, when the caller already knows.
+    """
     if assessment is None:
         return [_("Maak eerst de risico-inschatting.")]
     done = confirmed_keys(db, assessment["id"])
     people = companions(db, visit["id"])
-    approved = approval_for(db, visit) is not None
+    if approved is None:
+        approved = approval_for(db, visit) is not None
     blockers = []
     for measure in assessment["measures"]:
         kind = measure["kind"]

@@ -3,7 +3,6 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..clock import local_text
 from . import defaults as d
 
 LEVELS = {
@@ -36,13 +35,3 @@ STATUSES = {
 def translate(text: str | None) -> str:
     """Translate a stored protocol text when the catalog knows it (default texts do)."""
     return _(text) if text else ""
-
-
-def when(stored: str | None) -> str:
-    """Show a stored UTC moment as local date and time, e.g. 'ma 2 nov. 10:00'."""
-    return local_text(stored, "EEE d MMM HH:mm")
-
-
-def clock_time(stored: str | None) -> str:
-    """Show a stored UTC moment as local time of day, e.g. '10:00'."""
-    return local_text(stored, "HH:mm")

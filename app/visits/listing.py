@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 from sqlite_utils import Database
 
 from ..clock import LOCAL, iso, now
-from .gate import check_in_blockers
+from .gate import blockers_for
 
 LATER_LIMIT = 10
 TEAM_LIMIT = 200
@@ -25,9 +25,7 @@ def _with_blockers(db: Database, rows) -> list[dict]:
     out = []
     for row in rows:
         visit = dict(row)
-        visit["blockers"] = (
-            check_in_blockers(db, visit["id"]) if visit["status"] == "planned" else []
-        )
+        visit["blockers"] = blockers_for(db, visit) if visit["status"] == "planned" else []
         out.append(visit)
     return out
 

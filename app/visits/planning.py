@@ -1,13 +1,12 @@
 """Planning a visit: the choices on the form and the checks on what was filled in."""
 
-import re
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
 
-from .. import users
+from .. import addresses, users
 from ..clock import LOCAL, form_value, iso, now
 
 LOCATION_TYPES = {"home": _l("Huisbezoek"), "business": _l("Bedrijfsbezoek")}
@@ -27,10 +26,8 @@ EXTERNAL_KINDS = {"police": _l("Politie"), "other": _l("Andere externe begeleide
 PAST_GRACE_MINUTES = 30  # a visit may be entered just after it began, not long after
 MAX_AHEAD_DAYS = 366
 MAX_MINUTES = 12 * 60
-POSTCODE = re.compile(r"^([1-9][0-9]{3}) ?([A-Za-z]{2})$")
-HOUSE_NUMBER = re.compile(r"^[1-9][0-9]{0,4}(?:[ -]?[A-Za-z0-9]{1,4})?$")
-# A case reference has a digit in it: a plain name is refused (data minimisation).
-CASE_REF = re.compile(r"^(?=.*[0-9])[A-Za-z0-9./_-]{3,40}$")
+
+
 # Changing one of these makes the risk assessment out of date.
 RISK_FIELDS = ("address_key", "case_ref", "voluntary", "location_type", "planned_start")
 
@@ -116,14 +113,13 @@ def _address(form, errors: dict) -> dict:
         "city": _text(form, "city", 100, errors, _("Vul de plaats in.")),
     }
     number = form.get("house_number", "").strip()
-    if not HOUSE_NUMBER.match(number):
-        errors["house_number"] = _("Vul een huisnummer in, bijvoorbeeld 12 of 12A.")
-    match = POSTCODE.match(form.get("postcode", "").strip())
-    if not match:
-        errors["postcode"] = _("Vul een geldige postcode in, bijvoorbeeld 3511 AB.")
-    postcode = f"{match[1]}{match[2].upper()}" if match else form.get("postcode", "")
-    values["house_number"], values["postcode"] = number, postcode
-    values["address_key"] = f"{postcode}|{re.sub(r'[ -]', '', number)}".upper()
+    if not addresses.is_house_number(number):
+        errors["house_number"] = str(addresses.HOUSE_NUMBER_MESSAGE)
+    postcode = addresses.postcode(form.get("postcode", ""))
+    if postcode is None:
+        errors["postcode"] = str(addresses.POSTCODE_MESSAGE)
+    values["house_number"], values["postcode"] = number, postcode or form.get("postcode", "")
+    values["address_key"] = addresses.address_key(values["postcode"], number)
     return values
 
 
@@ -134,8 +130,8 @@ def parse(
     errors: dict[str, str] = {}
     values = _address(form, errors)
     case_ref = form.get("case_ref", "").strip()
-    if case_ref and not CASE_REF.match(case_ref):
-        errors["case_ref"] = _("Gebruik een zaaknummer met cijfers (geen naam), 3 tot 40 tekens.")
+    if case_ref and not addresses.is_case_ref(case_ref):
+        errors["case_ref"] = str(addresses.CASE_REF_MESSAGE)
     values["case_ref"] = case_ref or None
     values["location_type"] = form.get("location_type", "")
     if values["location_type"] not in LOCATION_TYPES:

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlite_utils import Database
 
 from ..clock import iso, now
+from ..db import one, transaction
 from . import defaults as d
 
 MAX_QUESTIONS = 40
@@ -23,14 +24,10 @@ def _row(row: dict) -> dict:
 
 def current(db: Database, team_id: int) -> dict:
     """Return the team's newest protocol version, storing the default as version 1 first."""
-    rows = list(
-        db.query(
-            "select * from risk_protocols where team_id = ? order by version desc limit 1",
-            [team_id],
-        )
-    )
-    if rows:
-        return _row(rows[0])
+    sql = "select * from risk_protocols where team_id = ? order by version desc limit 1"
+    row = one(db, sql, [team_id])
+    if row:
+        return _row(row)
     # Two first requests at once both try version 1; the unique index keeps one of them.
     db.execute(
         "insert or ignore into risk_protocols (team_id, version, body, created_at) "
@@ -40,14 +37,9 @@ def current(db: Database, team_id: int) -> dict:
     return current(db, team_id)
 
 
-def by_id(db: Database, protocol_id: int) -> dict:
-    """Return one stored protocol version."""
-    return _row(db["risk_protocols"].get(protocol_id))
-
-
 def save_new_version(db: Database, team_id: int, body: dict, user_id: int) -> dict:
     """Store an edited protocol as the team's next version; return it."""
-    with db.atomic():
+    with transaction(db):
         latest = current(db, team_id)["version"]
         db["risk_protocols"].insert(
             {

@@ -15,7 +15,7 @@ TEXT_EDITORS = (users.OFFICE, users.COORDINATOR, users.ADMIN)
 BLANK_ROWS = 2
 
 
-@bp.get("/bezoeken/team")
+@bp.get("/team")
 @role_required(users.OFFICE, users.COORDINATOR)
 def team():
     """List the team's running and planned visits for the office and the coordinator."""
@@ -60,7 +60,7 @@ def _protocol_page(team_id: int, body: dict, errors: dict, status: int = 200):
     ), status
 
 
-@bp.route("/bezoeken/protocol", methods=["GET", "POST"])
+@bp.route("/protocol", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def protocol_edit():
     """Edit the team protocol; saving makes a new version, old assessments keep theirs."""
@@ -87,7 +87,7 @@ def protocol_edit():
     return redirect(url_for("visits.protocol_edit", team=team_id), 303)
 
 
-@bp.route("/bezoeken/voorwaarden", methods=["GET", "POST"])
+@bp.route("/voorwaarden", methods=["GET", "POST"])
 @role_required(*TEXT_EDITORS)
 def conditions_edit():
     """Edit the team's conditions for the citizen (shown with every visit)."""

@@ -7,10 +7,11 @@ from flask_login import current_user, login_required
 from .. import audit, users
 from ..auth import role_required
 from ..clock import iso, now
-from ..db import get_db
+from ..db import get_db, transaction
+from ..escalation.screen import with_timer
 from . import assessments, bp, conditions, history, planning
 from .access import visit_or_404
-from .gate import check_in_blockers
+from .gate import blockers_for
 
 PLANNERS = (users.FIELD_WORKER, users.OFFICE, users.COORDINATOR)
 
@@ -50,7 +51,7 @@ def _form_page(visit: dict | None, values: dict, errors: dict, companions=()):
     ), (422 if errors else 200)
 
 
-@bp.route("/bezoeken/nieuw", methods=["GET", "POST"])
+@bp.route("/nieuw", methods=["GET", "POST"])
 @role_required(*PLANNERS)
 def new():
     """Plan a visit (a field worker for themselves, the office on a worker's behalf)."""
@@ -68,7 +69,7 @@ def new():
     )
     if errors:
         return _form_page(None, request.form.to_dict(), errors, companions)
-    with db.atomic():
+    with transaction(db):
         row = {**values, "team_id": current_user.team_id, "created_by": current_user.id}
         visit_id = (
             db["visits"].insert({**row, "created_at": iso(now()), "status": "planned"}).last_pk
@@ -79,7 +80,7 @@ def new():
     return redirect(url_for("visits.assess", visit_id=visit_id), 303)
 
 
-@bp.get("/bezoeken/<int:visit_id>")
+@bp.get("/<int:visit_id>")
 @login_required
 def detail(visit_id: int):
     """Show a visit: address, who goes, the assessment and what blocks the check-in."""
@@ -92,12 +93,12 @@ def _detail_page(visit: dict, errors: dict | None = None):
     assessment = assessments.current(db, visit)
     page = render_template(
         "visits/detail.html",
-        visit=visit,
+        visit=with_timer(db, visit, current_user),
         worker=users.get_user(db, visit["worker_id"]),
         companions=assessments.companions(db, visit["id"]),
         assessment=assessment,
         confirmed=assessments.confirmed_keys(db, assessment["id"]) if assessment else set(),
-        blockers=check_in_blockers(db, visit["id"]),
+        blockers=blockers_for(db, visit),
         approvals=assessments.approvals(db, visit["id"]),
         known=history.known(db, visit),
         conditions=conditions.text(db, visit["team_id"]),
@@ -118,7 +119,7 @@ def _addable(db, visit: dict) -> list[dict]:
     return [c for c in team if c["id"] not in taken]
 
 
-@bp.route("/bezoeken/<int:visit_id>/wijzigen", methods=["GET", "POST"])
+@bp.route("/<int:visit_id>/wijzigen", methods=["GET", "POST"])
 @login_required
 def edit(visit_id: int):
     """Change a planned visit; a change to what drives the risk means a new assessment."""
@@ -137,7 +138,7 @@ def edit(visit_id: int):
     if errors:
         return _form_page(visit, request.form.to_dict(), errors)
     changed = [f for f in planning.RISK_FIELDS if values[f] != visit[f]]
-    with db.atomic():
+    with transaction(db):
         if changed:
             values.update(assessment_id=None, risk_level=None)
             assessments.revoke_approvals(db, visit_id)
@@ -150,7 +151,7 @@ def edit(visit_id: int):
     return redirect(url_for("visits.detail", visit_id=visit_id), 303)
 
 
-@bp.post("/bezoeken/<int:visit_id>/annuleren")
+@bp.post("/<int:visit_id>/annuleren")
 @login_required
 def cancel(visit_id: int):
     """Cancel a planned visit."""
@@ -164,7 +165,7 @@ def cancel(visit_id: int):
     return redirect(url_for("visits.detail", visit_id=visit_id), 303)
 
 
-@bp.post("/bezoeken/<int:visit_id>/begeleiders")
+@bp.post("/<int:visit_id>/begeleiders")
 @login_required
 def add_companion(visit_id: int):
     """Add a colleague or an external companion (such as the police) to a planned visit."""
@@ -196,7 +197,7 @@ def add_companion(visit_id: int):
     return redirect(url_for("visits.detail", visit_id=visit_id, _anchor="begeleiders"), 303)
 
 
-@bp.post("/bezoeken/<int:visit_id>/begeleiders/<int:companion_id>/verwijderen")
+@bp.post("/<int:visit_id>/begeleiders/<int:companion_id>/verwijderen")
 @login_required
 def remove_companion(visit_id: int, companion_id: int):
     """Take a companion off a planned visit."""

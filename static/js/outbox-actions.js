@@ -68,8 +68,10 @@
     return form.dataset.doneUrl || value(form, "next") || location.href;
   }
 
-  function officeLink(scheme, label, body) {
-    const phone = outbox.officePhone();
+  // The team's office number comes with the visit buttons; the outbox keeps the last one known.
+  function officeLink(form, scheme, label, body) {
+    const section = form.closest("[data-office-phone]");
+    const phone = (section && section.dataset.officePhone) || outbox.officePhone();
     if (!phone) return null;
     const link = element("a", "utrecht-button utrecht-button--primary-action big-button", label);
     link.href = scheme + ":" + phone + (body ? "?body=" + encodeURIComponent(body) : "");
@@ -98,7 +100,7 @@
     }
     const sms = { panic: "sms_panic", check_out: "sms_checkout" }[kind];
     const body = sms ? text(sms, { visit: visit, time: time }) : "";
-    const links = [officeLink("tel", text("call_office")), officeLink("sms", text("sms_office"), body)];
+    const links = [officeLink(form, "tel", text("call_office")), officeLink(form, "sms", text("sms_office"), body)];
     if (kind === "panic") links.reverse();
     links.filter(Boolean).forEach((link) => panel.append(link));
     if (!links[0]) panel.append(element("p", "utrecht-paragraph", text("no_office_phone")));

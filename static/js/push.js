@@ -1,6 +1,6 @@
 // Veilig op Pad: turn on web push on this device (templates/escalation/notifications.html).
 // Subscribes with the server's VAPID key and hands PushSubscription.toJSON() to
-// POST /push/subscriptions (CONTRACT.md). An existing subscription is sent again on each
+// POST /push/subscriptions (app/escalation/push_views.py). An existing subscription is sent again on each
 // visit, so the server keeps it even after the browser renewed it.
 (function () {
   "use strict";

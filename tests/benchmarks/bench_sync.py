@@ -4,7 +4,7 @@ A real server (`flask serve`, escalation worker included) on a fresh database. T
 of the same worker each send every report, in batches of 20 and in their own order, so
 every item arrives at least twice, often at the same moment; one answer in ten is "lost"
 and its batch sent again. Then the database is counted: every report must be there
-exactly once. Prints one JSON line (CONTRACT.md):
+exactly once. Prints one JSON line (the form `make bench` collects):
 
     {"bench": "sync", "ops": 1000, "seconds": 1.9, "ops_per_s": 526, "lost": 0, "duplicates": 0}
 
