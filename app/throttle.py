@@ -1,7 +1,7 @@
 """Throttling of failed logins per account and per address."""
 
 import math
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from sqlite_utils import Database
@@ -46,9 +46,3 @@ def wait_seconds(db: Database, username: str, origin: str | None) -> int:
             unlock = parse(rows[0]["at"]) + lock
             waits.append(math.ceil((unlock - moment).total_seconds()))
     return max(0, *waits)
-
-
-def prune(db: Database, moment: datetime, older_than: timedelta = timedelta(days=1)) -> int:
-    """Delete failures older than any window can look back; return how many went."""
-    sql = "delete from login_failures where at < ?"
-    return db.execute(sql, [iso(moment - older_than)]).rowcount
