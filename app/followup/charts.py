@@ -10,7 +10,7 @@ import math
 
 # Colours for the series, in order, with enough contrast on white (and in grey print).
 PALETTE = ("#154273", "#e17000", "#a30000", "#4f9a2b")
-WIDTH = 600
+WIDTH = 440  # a phone shows it at about 0.75, a laptop's column at about 1.4
 
 
 def nice_top(value: float) -> int:
@@ -24,14 +24,16 @@ def nice_top(value: float) -> int:
     return int(10 * step)
 
 
-def _ticks(top: int, y0: float, height: float, count: int = 4) -> list[dict]:
-    values = sorted({round(top * i / count) for i in range(count + 1)})
+def _ticks(top: int, y0: float, height: float) -> list[dict]:
+    """Return evenly spaced whole-number gridlines from 0 to the top of the axis."""
+    count = next(n for n in (4, 5, 2, 1) if top % n == 0)
+    values = [top * i // count for i in range(count + 1)]
     return [{"y": y0 + height - height * v / top, "label": v} for v in values]
 
 
 def stacked(labels: list[str], series: list[tuple[str, list[int]]], height: int = 240) -> dict:
     """Lay out stacked bars: one bar per label, one segment per series."""
-    left, bottom, top_pad = 34, 30, 8
+    left, bottom, top_pad = 30, 30, 20  # room above the tallest bar for its total
     plot_w, plot_h = WIDTH - left - 8, height - bottom - top_pad
     totals = [sum(values[i] for _name, values in series) for i in range(len(labels))]
     top = nice_top(max(totals, default=0))
@@ -69,7 +71,7 @@ def stacked(labels: list[str], series: list[tuple[str, list[int]]], height: int 
 
 def grouped_percent(labels: list[str], series: list[tuple[str, list[float | None]]]) -> dict:
     """Lay out side-by-side bars of percentages (None: nothing to measure that month)."""
-    height, left, bottom, top_pad = 220, 40, 30, 8
+    height, left, bottom, top_pad = 220, 44, 30, 10
     plot_w, plot_h = WIDTH - left - 8, height - bottom - top_pad
     slot = plot_w / max(1, len(labels))
     width = slot * 0.8 / max(1, len(series))
@@ -97,12 +99,12 @@ def grouped_percent(labels: list[str], series: list[tuple[str, list[float | None
     }
 
 
-def hbars(rows: list[tuple[str, int]], label_width: int = 190) -> dict:
+def hbars(rows: list[tuple[str, int]], label_width: int = 180) -> dict:
     """Lay out horizontal bars, one per (label, count), largest first."""
     rows = sorted(rows, key=lambda row: -row[1])
-    row_h, top_pad = 24, 4
+    row_h, top_pad = 26, 4
     top = max((count for _label, count in rows), default=0) or 1
-    plot_w = WIDTH - label_width - 50
+    plot_w = WIDTH - label_width - 36
     return {
         "width": WIDTH,
         "height": top_pad * 2 + row_h * max(1, len(rows)),
@@ -115,7 +117,7 @@ def hbars(rows: list[tuple[str, int]], label_width: int = 190) -> dict:
                 "y": top_pad + i * row_h + 3,
                 "h": row_h - 6,
                 "w": plot_w * count / top,
-                "text_y": top_pad + i * row_h + row_h / 2 + 4,
+                "text_y": top_pad + i * row_h + row_h / 2 + 5,
             }
             for i, (label, count) in enumerate(rows)
         ],
@@ -124,7 +126,7 @@ def hbars(rows: list[tuple[str, int]], label_width: int = 190) -> dict:
 
 def heatmap(days: list[str], counts: list[list[int]]) -> dict:
     """Lay out a weekday × hour grid; darker cells hold more incidents."""
-    cell, left, top_pad = 22, 30, 16
+    cell, left, top_pad = 16, 30, 18
     top = max((max(row) for row in counts), default=0) or 1
     cells = []
     for d, row in enumerate(counts):

@@ -21,7 +21,8 @@ OUTCOMES = {
 }
 
 
-def _pick(rng: random.Random, weighted: list[tuple]) -> str:
+def pick(rng: random.Random, weighted: list[tuple]) -> str:
+    """Choose one of (value, weight) pairs."""
     return rng.choices([w[0] for w in weighted], [w[1] for w in weighted])[0]
 
 
@@ -40,7 +41,7 @@ def alarm(seeder, start: datetime) -> None:
     """One alarm with its log: raised, sent, acknowledged, resolved."""
     rng: random.Random = seeder.rng
     db = seeder.db
-    kind = _pick(rng, KINDS)
+    kind = pick(rng, KINDS)
     visit_id = seeder.visit(start)
     opened = start + timedelta(minutes=50 if kind == "overdue" else rng.randrange(5, 40))
     if kind == "overdue":
@@ -49,7 +50,7 @@ def alarm(seeder, start: datetime) -> None:
         log.log_event(db, visit_id, "notified", at=due, detail=detail)
     ack = opened + timedelta(seconds=min(600, rng.lognormvariate(2.4, 0.7)))
     resolved = ack + timedelta(minutes=rng.randrange(2, 25))
-    outcome = _pick(rng, OUTCOMES[kind])
+    outcome = pick(rng, OUTCOMES[kind])
     row = {
         "visit_id": visit_id,
         "team_id": seeder.team,

@@ -16,11 +16,12 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from .. import demo
-from ..clock import LOCAL, iso, now
+from ..clock import iso, now
 from ..db import transaction
 from ..escalation import store as log
 from . import store
-from .demo_alarms import MARK, office_hours, seed_alarms
+from .demo_alarms import MARK, office_hours, pick, seed_alarms
+from .demo_followup import followup
 
 DAYS = 365
 INCIDENTS = 64
@@ -33,8 +34,6 @@ PLACES = [("home_visit", 44), ("counter", 22), ("phone", 15), ("business_visit",
 PLACES += [("mail", 5), ("social_media", 3), ("public_space", 2)]
 PURPOSES = [(1, "kitchen_table"), (1, "intake"), (1, "guidance"), (0, "enforcement")]
 PURPOSES += [(0, "bemoeizorg"), (0, "removal")]
-RESPONSES = [("incident_talk", 50), ("written_warning", 24), ("building_ban", 5)]
-RESPONSES += [("contact_ban", 5), ("service_stopped", 3), ("none", 13)]
 
 
 class NotDemo(Exception):
@@ -50,10 +49,6 @@ def count(db: Database, team_id: int | None) -> int:
         "where m.table_name = 'incidents' and i.team_id = ?",
         [team_id],
     ).fetchone()[0]
-
-
-def _pick(rng: random.Random, weighted: list[tuple]) -> object:
-    return rng.choices([w[0] for w in weighted], [w[1] for w in weighted])[0]
 
 
 class Seeder:
@@ -117,9 +112,9 @@ class Seeder:
 
     def incident(self, when: datetime, number: int) -> None:
         rng = self.rng
-        form = _pick(rng, [("verbal", 60), ("threat", 28), ("physical", 12)])
+        form = pick(rng, [("verbal", 60), ("threat", 28), ("physical", 12)])
         behaviour, story = STORIES[form]
-        place = _pick(rng, PLACES)
+        place = pick(rng, PLACES)
         visit_id = self.visit(when - timedelta(minutes=20)) if place.endswith("_visit") else None
         number_at = str(rng.randrange(1, 120))
         row = {
@@ -139,7 +134,7 @@ class Seeder:
             "form": form,
             "behaviours": json.dumps([behaviour]),
             "description": f"{MARK} {story}",
-            "consequences": _pick(
+            "consequences": pick(
                 rng, [("none", 50), ("emotional", 35), ("injury", 8), ("sick_leave", 7)]
             ),
             "property_damage": int(form == "physical" and rng.random() < 0.4),
@@ -151,138 +146,7 @@ class Seeder:
             "received_at": iso(when + timedelta(minutes=rng.randrange(5, 240))),
         }
         incident_id = self.mark("incidents", self.db["incidents"].insert(row).last_pk)
-        self.followup({**row, "id": incident_id}, when)
-
-    def followup(self, incident: dict, when: datetime) -> None:
-        rng, age = self.rng, self.moment - when
-        if age < timedelta(hours=6):
-            return
-        row = {"incident_id": incident["id"], "team_id": self.team, "owner_id": self.coordinator}
-        row |= {"created_at": iso(when + timedelta(hours=2)), "updated_at": iso(self.moment)}
-        response_at = when + timedelta(hours=rng.lognormvariate(3.0, 0.8))
-        if response_at < self.moment and rng.random() < 0.92:
-            kind = _pick(rng, RESPONSES)
-            row |= {"response_kind": kind, "response_at": iso(response_at)}
-            row |= {"response_by": self.coordinator, "response_recorded_at": iso(response_at)}
-            if kind == "none":
-                row["response_note"] = f"{MARK} Burger is niet aanspreekbaar op het gedrag."
-            if kind in ("written_warning", "building_ban", "contact_ban"):
-                self.flag(incident, kind, response_at)
-        self.police(incident, row, when)
-        if incident["property_damage"]:
-            paid = rng.random() < 0.5
-            row |= {
-                "damage_cents": rng.randrange(5000, 150000),
-                "damage_status": "paid" if paid else "claimed",
-            }
-            row |= {
-                "damage_claim_sent_on": (when + timedelta(days=7))
-                .astimezone(LOCAL)
-                .date()
-                .isoformat()
-            }
-            if paid:
-                row |= {
-                    "damage_paid_cents": row["damage_cents"],
-                    "damage_paid_on": (when + timedelta(days=30))
-                    .astimezone(LOCAL)
-                    .date()
-                    .isoformat(),
-                }
-        if age > timedelta(days=14) and rng.random() < 0.7:
-            keys = rng.sample(
-                ["pair", "inform_colleague", "training", "information"], rng.randrange(0, 3)
-            )
-            missing = [{"key": k, "label": self.choices[k]} for k in keys]
-            row |= {"analysis_missing": json.dumps(missing, ensure_ascii=False)}
-            row |= {
-                "analysis_lessons": f"{MARK} Besproken in het teamoverleg.",
-                "analysis_protocol_change": int(rng.random() < 0.15),
-            }
-            row |= {
-                "analysis_by": self.coordinator,
-                "analysis_recorded_at": iso(when + timedelta(days=10)),
-            }
-        if age > timedelta(days=60) and rng.random() < 0.85:
-            row |= {
-                "closed_at": iso(when + timedelta(days=45)),
-                "closed_by": self.coordinator,
-                "closed_open": "[]",
-            }
-        self.db["followups"].insert(row)
-        for talk in range(rng.randrange(0, 4) if incident["consequences"] != "none" else 0):
-            held = when + timedelta(days=[1, 7, 30][talk])
-            if held < self.moment:
-                self.db["aftercare_talks"].insert(
-                    {
-                        "incident_id": incident["id"],
-                        "held_on": held.astimezone(LOCAL).date().isoformat(),
-                        "held_by": "Cor Coördinator",
-                        "referral": "company_doctor"
-                        if talk == 2 and rng.random() < 0.3
-                        else "none",
-                        "created_by": self.coordinator,
-                        "created_at": iso(held),
-                    }
-                )
-
-    def police(self, incident: dict, row: dict, when: datetime) -> None:
-        rng = self.rng
-        if not incident["wants_aangifte"] and incident["form"] != "physical":
-            if rng.random() < 0.8:
-                row |= {
-                    "police_status": "not_filed",
-                    "police_reason": f"{MARK} Geen strafbaar feit volgens de medewerker.",
-                }
-                row |= {
-                    "police_by": self.coordinator,
-                    "police_recorded_at": iso(when + timedelta(days=1)),
-                }
-            return
-        filed = when + timedelta(days=rng.choice([0, 1, 1, 2, 2, 3, 5]))
-        if filed > self.moment:
-            row["police_status"] = "wanted"
-            return
-        row |= {
-            "police_status": "filed",
-            "police_filed_on": filed.astimezone(LOCAL).date().isoformat(),
-        }
-        row |= {
-            "police_filed_by": rng.choice(["worker", "employer"]),
-            "police_vpt": 1,
-            "police_employer_address": 1,
-        }
-        row |= {
-            "police_reference": f"DEMO-PL-{incident['id']:05d}",
-            "police_by": self.coordinator,
-            "police_recorded_at": iso(filed),
-        }
-
-    def flag(self, incident: dict, kind: str, given: datetime) -> None:
-        start = given.astimezone(LOCAL).date()
-        flag_kind = {"written_warning": "warning"}.get(kind, kind)
-        row = {
-            "team_id": self.team,
-            "address_key": incident["address_key"],
-            "case_ref": incident["case_ref"],
-            "kind": flag_kind,
-        }
-        row |= {
-            "starts_on": start.isoformat(),
-            "ends_on": (start + timedelta(days=self.rng.choice([90, 180, 365]))).isoformat(),
-        }
-        row |= {
-            "incident_id": incident["id"],
-            "reason": f"{MARK} Na het incident van {start.isoformat()}.",
-            "created_by": self.coordinator,
-            "created_at": iso(given),
-        }
-        if self.rng.random() < 0.8:
-            row |= {
-                "notice_on": start.isoformat(),
-                "notice_method": self.rng.choice(["letter", "registered_letter", "in_person"]),
-            }
-        self.db["address_measures"].insert(row)
+        followup({**row, "id": incident_id}, when, self)
 
 
 def seed(db: Database, moment: datetime | None = None, seed: int = 2026) -> dict[str, int]:
