@@ -491,3 +491,15 @@ def test_a_ban_becomes_a_flag_the_next_risk_assessment_shows(client, db, auth, c
     page = client.get(f"/bezoeken/{visit_id}/inschatting").get_data(as_text=True)
     assert "Pandverbod · sinds 2026-11-02 tot en met 2027-05-01" in page
     assert timedelta(0) is not None
+
+
+def test_the_report_page_leads_the_coordinator_to_its_follow_up(client, db, auth):
+    incident_id = make_incident(db, MONDAY)
+    auth.login("demo-medewerker")  # the reporter sees the report, not the follow-up
+    assert "data-followup-link" not in client.get(f"/incidenten/{incident_id}").get_data(
+        as_text=True
+    )
+    auth.logout()
+    auth.login("demo-coordinator")
+    page = client.get(f"/incidenten/{incident_id}").get_data(as_text=True)
+    assert f'href="/opvolging/{incident_id}" data-followup-link' in page
