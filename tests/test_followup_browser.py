@@ -104,8 +104,20 @@ def test_the_register_and_a_checklist_on_a_laptop(browser, demo_server):
         page.locator("tr[data-incident-id] a").first.click()
         page.locator("#response").wait_for()
         page.screenshot(path=str(ARTIFACTS / "followup-checklist-1280.png"), full_page=True)
+        checklist = page.url
         page.goto(demo_server.url + "/opvolging/signaleringen")
         page.screenshot(path=str(ARTIFACTS / "followup-flags-1280.png"), full_page=True)
+        assert refused == []
+    finally:
+        ctx.close()
+    phone = {"viewport": {"width": 360, "height": 640}, "is_mobile": True, "locale": "nl-NL"}
+    ctx, page, refused = coordinator_page(browser, demo_server, **phone)
+    try:
+        for name, url in (("checklist", checklist), ("register", demo_server.url + "/opvolging/")):
+            page.goto(url)
+            # Only the register's table scrolls sideways, inside its own box.
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360, name
+            page.screenshot(path=str(ARTIFACTS / f"followup-{name}-360.png"), full_page=True)
         assert refused == []
     finally:
         ctx.close()

@@ -15,6 +15,7 @@ from ..incidents.visibility import for_display, incident_or_404
 from ..visits.planning import kind_options
 from . import bp, checklist, checks, demo_year, flags, register, store, terms, values
 from .checks import local_date
+from .sheet import sheet_context
 
 coordinator_only = role_required(users.COORDINATOR)
 
@@ -180,8 +181,6 @@ def police(incident_id: int):
 @coordinator_only
 def police_sheet(incident_id: int):
     """Show the printable sheet to take to the police: who, what, where, when, how, why."""
-    from .sheet import sheet_context
-
     incident = _incident(incident_id)
     audit.record("followup.police_sheet", object_type="incident", object_id=incident_id)
     return render_template("followup/police_sheet.html", **sheet_context(get_db(), incident))
