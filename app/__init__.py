@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         commands,
         db,
         escalation,
+        followup,
         home,
         i18n,
         incidents,
@@ -50,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         *visits.blueprints(),
         *escalation.blueprints(),
         *incidents.blueprints(),
+        *followup.blueprints(),
         legacy.bp,
     ):
         app.register_blueprint(blueprint)

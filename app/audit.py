@@ -4,6 +4,7 @@ import json
 
 from flask import request
 from flask_login import current_user
+from sqlite_utils import Database
 
 from .clock import iso, now
 from .db import get_db
@@ -26,11 +27,16 @@ def record(
     detail: dict | None = None,
     actor_id: int | None = None,
     actor: str | None = None,
+    db: Database | None = None,
 ) -> None:
-    """Append one line to the audit trail; the actor defaults to the signed-in user."""
+    """Append one line to the audit trail; the actor defaults to the signed-in user.
+
+    A background job passes its own connection (`db`), so the line is written in its
+    transaction instead of waiting for that transaction's lock on another connection.
+    """
     if actor_id is None and actor is None and current_user and current_user.is_authenticated:
         actor_id, actor = current_user.id, current_user.username
-    get_db()["audit_log"].insert(
+    (db or get_db())["audit_log"].insert(
         {
             "at": iso(now()),
             "actor_id": actor_id,

@@ -1,4 +1,4 @@
-"""Command-line commands: seed-demo, create-admin and serve."""
+"""Command-line commands: seed-demo, create-admin, serve, escalator, purge, seed-demo-year."""
 
 import click
 from flask import Flask, current_app
@@ -86,9 +86,44 @@ def escalator_command() -> None:
     escalator.run()
 
 
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Delete everything past its retention period now (the escalator also does it daily)."""
+    from . import housekeeping
+    from .clock import now
+
+    db = get_db()
+    migrate(db)
+    counts = housekeeping.purge(db, now(), actor="cli")
+    click.echo(
+        "Verwijderd na de bewaartermijn: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+    )
+
+
+@click.command("seed-demo-year")
+@with_appcontext
+def seed_demo_year_command() -> None:
+    """Seed a realistic year of demo incidents and alarms into the demo team (marked as demo)."""
+    from .followup import demo_year
+
+    db = get_db()
+    migrate(db)
+    try:
+        made = demo_year.seed(db)
+    except demo_year.NotDemo as refusal:
+        raise click.ClickException(str(refusal)) from refusal
+    click.echo(
+        f"Demogegevens aangemaakt in {demo.DEMO_TEAM}: {made['incidents']} incidenten, "
+        f"{made['alarms']} alarmen (gemarkeerd als demo)."
+    )
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(escalator_command)
+    app.cli.add_command(purge_command)
+    app.cli.add_command(seed_demo_year_command)

@@ -35,6 +35,12 @@ ENV_SETTINGS = {
     "VOP_OFFICE_EMAIL": str,
     "VOP_PUBLIC_URL": str,
     "VOP_OFFICE_PHONE": str,  # the office's number for offline check-out and panic
+    # Incident follow-up and retention.
+    "VOP_EMPLOYER_ADDRESS": str,  # on the police information sheet, instead of a home address
+    "VOP_RETENTION_VISITS_DAYS": int,
+    "VOP_RETENTION_ALARM_LOG_DAYS": int,
+    "VOP_RETENTION_INCIDENTS_DAYS": int,
+    "VOP_RETENTION_FLAGS_DAYS": int,
 }
 
 
@@ -81,6 +87,7 @@ def load(app: Flask, test_config: dict | None) -> None:
         VOP_MAIL_FROM="veilig-op-pad@localhost",
         VOP_OFFICE_EMAIL=None,
         VOP_PUBLIC_URL="http://127.0.0.1:5000",
+        VOP_EMPLOYER_ADDRESS=None,
         BABEL_DEFAULT_LOCALE="nl",
         BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
         SESSION_COOKIE_HTTPONLY=True,

@@ -4,9 +4,13 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from . import users
+from .clock import now
 from .db import get_db
 from .escalation.board import board_context
 from .escalation.screen import Screen
+from .followup.checks import local_date
+from .followup.flags import incomplete_count
+from .followup.register import overdue
 from .incidents.visibility import reports_for
 from .visits.listing import worker_today
 
@@ -28,8 +32,13 @@ def _office(db) -> dict:
 
 
 def _coordinator(db) -> dict:
-    """The coordinator's home: the team's reports that ask for follow-up."""
-    return {"reports": reports_for(db, current_user, 50)}
+    """The coordinator's home: the team's reports, and how much follow-up is overdue."""
+    moment = now()
+    return {
+        "reports": reports_for(db, current_user, 50),
+        "overdue": overdue(db, current_user.team_id, moment),
+        "incomplete_flags": incomplete_count(db, current_user.team_id, local_date(moment)),
+    }
 
 
 SCREENS = {

@@ -281,3 +281,126 @@ def one_address_key(db: Database) -> None:
             f"update {table} set address_key = vop_rekey(address_key) "
             "where address_key is not null and address_key != vop_rekey(address_key)"
         )
+
+
+@migrations(name="0040_followup")
+def followup(db: Database) -> None:
+    """The follow-up of an incident along the eight measures, and its aftercare talks."""
+    db["followups"].create(
+        {
+            "incident_id": int,
+            "team_id": int,
+            "owner_id": int,  # a coordinator of the team who sees it through
+            # Measure 5: the response to the perpetrator within 48 hours.
+            "response_kind": str,  # incident_talk | written_warning | building_ban | ...
+            "response_at": str,  # when the response was given (UTC)
+            "response_note": str,  # why, when the response is "none"
+            "response_by": int,
+            "response_recorded_at": str,
+            # Measure 6: the police report (aangifte).
+            "police_status": str,  # wanted | filed | not_filed
+            "police_filed_by": str,  # worker | employer
+            "police_filed_on": str,  # local date
+            "police_vpt": int,  # marked as a public-task (VPT) case
+            "police_employer_address": int,  # the employer's address instead of the home's
+            "police_reference": str,
+            "police_reason": str,  # why not
+            "police_by": int,
+            "police_recorded_at": str,
+            # Measure 7: recovering the damage (schadeverhaal).
+            "damage_cents": int,
+            "damage_claim_sent_on": str,
+            "damage_paid_cents": int,
+            "damage_paid_on": str,
+            "damage_status": str,  # open | claimed | paid | partly_paid | not_recoverable
+            "damage_by": int,
+            "damage_recorded_at": str,
+            # Learning without blame: what was missing or failed, lessons, the protocol.
+            "analysis_missing": str,  # JSON [{key, label}]
+            "analysis_text": str,
+            "analysis_lessons": str,
+            "analysis_protocol_change": int,
+            "analysis_by": int,
+            "analysis_recorded_at": str,
+            "closed_at": str,
+            "closed_by": int,
+            "closed_open": str,  # JSON list of the items still open at closure
+            "closure_note": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="incident_id",
+        not_null={"team_id", "created_at", "updated_at"},
+        foreign_keys=[
+            ("incident_id", "incidents", "id"),
+            ("team_id", "teams", "id"),
+            ("owner_id", "users", "id"),
+        ],
+    )
+    db["followups"].create_index(["team_id", "closed_at"])
+    # Measure 8: aftercare (opvang en nazorg), usually three talks.
+    db["aftercare_talks"].create(
+        {
+            "id": int,
+            "incident_id": int,
+            "held_on": str,  # local date
+            "held_by": str,  # who had the talk (a name or role)
+            "referral": str,  # none | company_doctor | victim_support | other
+            "note": str,
+            "created_by": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"incident_id", "held_on", "held_by", "referral", "created_by", "created_at"},
+        foreign_keys=[("incident_id", "incidents", "id"), ("created_by", "users", "id")],
+    )
+    db["aftercare_talks"].create_index(["incident_id"])
+
+
+@migrations(name="0041_warning_flags")
+def warning_flags(db: Database) -> None:
+    """Make a measure a warning flag: its reason, the notice to the citizen, an early end."""
+    table = db["address_measures"]
+    for column in (
+        "reason",
+        "notice_on",  # local date the citizen was told
+        "notice_method",  # letter | registered_letter | in_person | email | phone
+        "ended_on",  # ended early (local date)
+        "end_reason",
+    ):
+        table.add_column(column, str)
+    table.add_column("ended_by", int)
+    table.create_index(["team_id", "ends_on"])
+
+
+@migrations(name="0042_alarm_log_retention")
+def alarm_log_retention(db: Database) -> None:
+    """Let the retention purge delete alarm-log rows past their period, and nothing else.
+
+    The alarm log stays append-only for every other writer: updates are refused as before,
+    and a delete is refused unless the purge, inside its own transaction, has put a permit
+    row naming a cut-off older than the row (housekeeping.purge takes it away again).
+    """
+    db["retention_permits"].create(
+        {"table_name": str, "before": str}, pk="table_name", not_null={"before"}
+    )
+    db.execute("DROP TRIGGER alarm_log_no_delete")
+    db.execute(
+        "CREATE TRIGGER alarm_log_no_delete BEFORE DELETE ON alarm_log "
+        "WHEN NOT EXISTS (SELECT 1 FROM retention_permits p "
+        "WHERE p.table_name = 'alarm_log' AND OLD.at < p.before) "
+        "BEGIN SELECT RAISE(ABORT, 'alarm_log is append-only: only rows past retention "
+        "may be purged'); END"
+    )
+    # The daily purge asks the audit trail when it last ran.
+    db["audit_log"].create_index(["action", "at"])
+
+
+@migrations(name="0043_demo_marks")
+def demo_marks(db: Database) -> None:
+    """Remember which rows the demo-year command made, so screens can say it is demo data."""
+    db["demo_marks"].create(
+        {"table_name": str, "row_id": int, "created_at": str},
+        pk=("table_name", "row_id"),
+        not_null={"created_at"},
+    )

@@ -8,6 +8,7 @@ from flask_babel import get_locale
 
 from . import pwa
 from .clock import localtime
+from .followup.values import euros
 from .incidents.texts import outbox_texts
 from .visits import labels
 from .visits.planning import purpose_label
@@ -26,6 +27,7 @@ GLOBALS = {
     "visit_labels": labels,
 }
 FILTERS = {
+    "euros": euros,
     "localtime": localtime,
     "protocol_text": labels.translate,
 }

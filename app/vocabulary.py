@@ -1,4 +1,4 @@
-"""The words the escalation pipeline and the visits store in their state columns.
+"""The words the escalation pipeline, the visits and the follow-up store in their state columns.
 
 The database refuses any other value (triggers made from this table by `install`, which
 `db.migrate` runs after the migrations), so a mistyped status fails loudly at once instead
@@ -26,6 +26,26 @@ VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "failed",
         "expired",
         "cancelled",
+    ),
+    ("followups", "response_kind"): (
+        "incident_talk",
+        "written_warning",
+        "building_ban",
+        "contact_ban",
+        "service_stopped",
+        "none",
+    ),
+    ("followups", "police_status"): ("wanted", "filed", "not_filed"),
+    ("followups", "police_filed_by"): ("worker", "employer"),
+    ("followups", "damage_status"): ("open", "claimed", "partly_paid", "paid", "not_recoverable"),
+    ("aftercare_talks", "referral"): ("none", "company_doctor", "victim_support", "other"),
+    ("address_measures", "kind"): ("warning", "contact_ban", "building_ban"),
+    ("address_measures", "notice_method"): (
+        "letter",
+        "registered_letter",
+        "in_person",
+        "email",
+        "phone",
     ),
 }
 PREFIX = "vocabulary_"

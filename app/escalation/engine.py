@@ -94,26 +94,36 @@ class Escalator:
                 "update escalator_lease set last_tick_at = ? where name = ? and holder = ?",
                 [iso(now()), LEASE, self.holder],
             )
-            pruned = self._housekeeping(moment)
+            pruned, purged = self._housekeeping(moment)
             return {
                 "leader": True,
                 "fired": fired,
                 "sent": sent,
                 "answered": answered,
                 "pruned": pruned,
+                "purged": purged,
             }
 
-    def _housekeeping(self, moment) -> dict | None:
-        """Prune old rows once an hour; a failure is logged and never stops the escalation."""
+    def _housekeeping(self, moment) -> tuple[dict | None, dict | None]:
+        """Prune old rows once an hour and, once a day, purge what is past retention.
+
+        A failure is logged and never stops the escalation; the next try is in an hour.
+        """
         if self._next_prune is not None and moment < self._next_prune:
-            return None
+            return None, None
         self._next_prune = moment + housekeeping.EVERY
+        pruned = purged = None
         try:
             with transaction(self.db):
-                return housekeeping.prune(self.db, moment)
+                pruned = housekeeping.prune(self.db, moment)
         except Exception:
             log.exception("Pruning old rows failed; the next try is in an hour")
-            return None
+        try:
+            if housekeeping.purge_due(self.db, moment):
+                purged = housekeeping.purge(self.db, moment)
+        except Exception:
+            log.exception("The retention purge failed; the next try is in an hour")
+        return pruned, purged
 
     def wait_idle(self, timeout: float = 10) -> None:
         """Wait until every send under way has answered, and record the answers (tests)."""

@@ -46,12 +46,15 @@ def incidents(db: Database, visit: dict) -> list[dict]:
 
 
 def active_measures(db: Database, visit: dict) -> list[dict]:
-    """Return the measures in force today for the address or case: kind and period."""
+    """Return the measures in force today for the address or case: kind and period.
+
+    A warning flag ended early (`ended_on`) no longer stands; one past its end date neither.
+    """
     today = now().astimezone(LOCAL).date().isoformat()
     where, params = _match(visit)
     rows = db.execute(
         f"select kind, starts_on, ends_on from address_measures where {where} "
-        "and substr(starts_on, 1, 10) <= ? "
+        "and ended_on is null and substr(starts_on, 1, 10) <= ? "
         "and (ends_on is null or ends_on = '' or substr(ends_on, 1, 10) >= ?) "
         "order by starts_on desc limit ?",
         [*params, today, today, MAX_ROWS],
