@@ -35,6 +35,12 @@ ENV_SETTINGS = {
     "VOP_OFFICE_EMAIL": str,
     "VOP_PUBLIC_URL": str,
     "VOP_OFFICE_PHONE": str,  # the office's number for offline check-out and panic
+    # SMS through CM.com's gateway (docs/sms.md).
+    "VOP_SMS_TOKEN": str,
+    "VOP_SMS_URL": str,
+    "VOP_SMS_HOSTS": str,
+    "VOP_SMS_SENDER": str,
+    "VOP_SMS_COUNTRY": str,
 }
 
 
@@ -81,6 +87,11 @@ def load(app: Flask, test_config: dict | None) -> None:
         VOP_MAIL_FROM="veilig-op-pad@localhost",
         VOP_OFFICE_EMAIL=None,
         VOP_PUBLIC_URL="http://127.0.0.1:5000",
+        VOP_SMS_TOKEN=None,  # None: no SMS; the other VOP_SMS_* defaults are in cm_gateway.py
+        VOP_SMS_URL=None,
+        VOP_SMS_HOSTS=None,
+        VOP_SMS_SENDER=None,
+        VOP_SMS_COUNTRY=None,
         BABEL_DEFAULT_LOCALE="nl",
         BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
         SESSION_COOKIE_HTTPONLY=True,

@@ -281,3 +281,9 @@ def one_address_key(db: Database) -> None:
             f"update {table} set address_key = vop_rekey(address_key) "
             "where address_key is not null and address_key != vop_rekey(address_key)"
         )
+
+
+@migrations(name="0010_location_accuracy")
+def location_accuracy(db: Database) -> None:
+    """Keep how accurate the worker's last location is (metres), for the office's map link."""
+    db["visits"].add_column("last_accuracy", float)

@@ -103,6 +103,7 @@ def test_a_missed_check_out_reaches_the_office_board(browser, server):
         card.locator(".esc-alarm__status", has_text="Bevestigd door Kees Kantoor").wait_for()
         card.get_by_label("Hoe liep het af?").select_option("worker_safe")
         card.get_by_label("Notitie").fill("Gebeld: batterij was leeg, alles goed")
+        card.get_by_label("Bezoek beëindigen: timer en escalatie stoppen").check()
         card.get_by_role("button", name="Afhandelen").click()
         board.get_by_text("Alarm afgehandeld.").wait_for()
         assert board.locator("article.esc-alarm", has_text="Domplein 71").count() == 0

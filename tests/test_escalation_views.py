@@ -248,7 +248,7 @@ def test_resolving_from_the_board_logs_every_step(db, clock, escalator, web):
     assert auth.post(f"/kantoor/alarmen/{alarm_id}/bevestigen", {"next": "/"}).status_code == 303
     response = auth.post(
         f"/kantoor/alarmen/{alarm_id}/afhandelen",
-        {"outcome": "worker_safe", "note": "Telefoon was leeg"},
+        {"outcome": "worker_safe", "note": "Telefoon was leeg", "visit": "end"},
     )
     assert response.status_code == 303
     alarm = alarms.get_alarm(db, alarm_id)

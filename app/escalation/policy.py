@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
 
 from ..clock import iso, now
+from .channels import all_channels
 
 WHO = {
     "worker": _l("De medewerker zelf"),
@@ -17,7 +18,6 @@ WHO = {
     "coordinator": _l("Coördinator agressie en geweld"),
     "everyone": _l("Iedereen van kantoor en coördinatie"),
 }
-CHANNELS = {"push": _l("Pushbericht"), "email": _l("E-mail naar het kantooradres")}
 MAX_STEPS = 8
 # Each steps's delay is counted from the visit's due time. The first step that reaches
 # anyone besides the worker raises the alarm; its delay is the grace period.
@@ -34,10 +34,10 @@ DEFAULT_POLICY = {
         {"delay": 2100, "who": ["everyone"], "channels": ["push", "email"]},
     ],
 }
-# Panic and duress skip the ladder: every level at once.
+# Panic and duress skip the ladder: every level at once, on every channel.
 ALL_LEVELS = {
     "who": ["office", "companions", "coordinator", "everyone"],
-    "channels": ["push", "email"],
+    "channels": ["push", "email", "sms"],
 }
 # (field, lowest, highest) for the numbers of a policy.
 LIMITS = {
@@ -134,7 +134,7 @@ def _steps(form, errors: dict) -> list[dict]:
     for i in range(MAX_STEPS):
         raw = (form.get(f"step-{i}-delay") or "").strip()
         who = [w for w in form.getlist(f"step-{i}-who") if w in WHO]
-        channels = [c for c in form.getlist(f"step-{i}-channels") if c in CHANNELS]
+        channels = [c for c in form.getlist(f"step-{i}-channels") if c in all_channels()]
         if not raw and not who:
             continue
         delay = _number(form, f"step-{i}-delay", errors, -(10**6), 86400)

@@ -8,6 +8,7 @@ from .. import audit, users
 from ..auth import role_required
 from ..db import get_db
 from . import office_bp, policy
+from .channels import labels as channel_labels
 
 
 def _team_id() -> int:
@@ -62,7 +63,7 @@ def policy_edit():
         rows=_rows(form),
         errors=errors,
         who_options=policy.WHO,
-        channel_options=policy.CHANNELS,
+        channel_options=channel_labels(),
         team_id=team_id,
         teams=users.teams(db) if current_user.role == users.ADMIN else [],
         limits=policy.LIMITS,
