@@ -14,12 +14,13 @@ from app.escalation import actions, alarms, pins
 
 from .conftest import CHROMIUM_ARGS, LiveServer, chromium_path, login_page, wait_for_worker
 from .factories import make_visit, user_id
-from .test_escalation_browser import server_app
+from .test_escalation_browser import _axe, server_app
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "nl-NL"}
 PHONE = {"viewport": {"width": 360, "height": 640}, "locale": "nl-NL", "is_mobile": True}
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+OVERFLOW_JS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 STATE_JS = "() => ({sounds: vopBoard.sounds, lastOk: vopBoard.lastOk, now: Date.now()})"
 
 
@@ -313,15 +314,52 @@ def test_screenshots_of_the_board_with_a_panic_a_duress_and_an_overdue_alarm(
         badges = page.locator(".esc-badge").all_inner_texts()
         assert {"PANIEK", "STIL ALARM (DWANG)", "NIET UITGECHECKT"} <= {b.upper() for b in badges}
         page.wait_for_timeout(1500)  # the live clocks have ticked
-        overflow = page.evaluate(
-            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
+        overflow = page.evaluate(OVERFLOW_JS)
         assert overflow <= 0, f"the board is {overflow} px wider than the screen"
+        assert _axe(page) == []
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"board-{name}.png"), full_page=False)
         page.screenshot(path=str(ARTIFACTS / f"board-{name}-full.png"), full_page=True)
         for house in ("91", "92", "93"):  # each card on its own, to look at closely
             card = page.locator("article.esc-alarm", has_text=f"Domplein {house}")
             card.screenshot(path=str(ARTIFACTS / f"board-{name}-alarm-{house}.png"))
+    finally:
+        context.close()
+
+
+def test_the_board_says_when_the_escalator_stops_ticking(browser, server):
+    context = browser.new_context(**DESKTOP)
+    try:
+        page = _board(context, server)
+        banner = page.locator(".esc-degraded")
+        assert banner.count() == 0
+        with server_app(server) as (_app, db):  # another holder takes the lease: no ticks
+            later = iso(datetime.now(UTC) + timedelta(minutes=5))
+            db.execute("update escalator_lease set holder = 'elsewhere', expires_at = ?", [later])
+        banner.wait_for(timeout=20_000)
+        assert "De escalatie staat stil" in banner.inner_text()
+        assert page.title().startswith("⚠ ESCALATIE STAAT STIL")
+        with server_app(server) as (_app, db):
+            db.execute("update escalator_lease set expires_at = null")
+        banner.wait_for(state="detached", timeout=15_000)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("name", "size"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_screenshots_of_the_policy_editor_in_minutes_and_seconds(browser, server, name, size):
+    context = browser.new_context(**size)
+    try:
+        page = login_page(context, server.url, "demo-coordinator")
+        page.goto(server.url + "/kantoor/escalatiebeleid")
+        assert page.input_value("#f-step-1-delay-min") == "5"
+        assert "Let op:" in page.locator(".esc-warnings").first.inner_text()
+        assert page.evaluate(OVERFLOW_JS) <= 0
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"policy-{name}.png"), full_page=False)
+        page.locator("fieldset.esc-step").nth(1).screenshot(
+            path=str(ARTIFACTS / f"policy-{name}-step-2.png")
+        )
+        assert _axe(page) == []
     finally:
         context.close()
