@@ -144,6 +144,35 @@ def test_the_board_says_loudly_when_the_server_stops_and_clears_when_it_is_back(
         context.close()
 
 
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        (503, "De server geeft een fout (503)"),
+        (500, "De server geeft een fout (500)"),
+        (403, "Geen toegang meer tot het bord (403)"),
+    ],
+)
+def test_a_server_error_or_a_refusal_shows_the_banner_and_it_clears(
+    browser, server, status, reason
+):
+    context = browser.new_context(**DESKTOP)
+    try:
+        page = _board(context, server)
+        banner = page.locator("[data-watchdog]")
+        # Every poll from now on gets this answer, as from a proxy or a failing server.
+        page.route("**/kantoor/live", lambda route: route.fulfill(status=status, body="fout"))
+        banner.wait_for(state="visible", timeout=12_000)
+        state = page.evaluate(STATE_JS)
+        waited = (state["now"] - state["lastOk"]) / 1000
+        print(f"{status}: banner {waited:.1f} s after the last successful update")
+        assert waited <= 10 and reason in banner.inner_text()
+        page.unroute("**/kantoor/live")
+        banner.wait_for(state="hidden", timeout=10_000)
+        assert _still_same_page(page)
+    finally:
+        context.close()
+
+
 def test_an_ended_session_shows_at_once_and_the_login_returns_to_the_board(browser, server):
     context = browser.new_context(**DESKTOP)
     try:
@@ -321,8 +350,11 @@ def test_screenshots_of_the_board_with_a_panic_a_duress_and_an_overdue_alarm(
         page.screenshot(path=str(ARTIFACTS / f"board-{name}.png"), full_page=False)
         page.screenshot(path=str(ARTIFACTS / f"board-{name}-full.png"), full_page=True)
         for house in ("91", "92", "93"):  # each card on its own, to look at closely
-            card = page.locator("article.esc-alarm", has_text=f"Domplein {house}")
-            card.screenshot(path=str(ARTIFACTS / f"board-{name}-alarm-{house}.png"))
+            # Clipped from the page: the poll may swap the card itself at any moment.
+            box = page.locator("article.esc-alarm", has_text=f"Domplein {house}").bounding_box()
+            page.screenshot(
+                path=str(ARTIFACTS / f"board-{name}-alarm-{house}.png"), full_page=True, clip=box
+            )
     finally:
         context.close()
 

@@ -174,6 +174,12 @@ def test_an_alarm_at_a_glance(db, clock, escalator, web, push_service):
     assert "https://www.openstreetmap.org/?mlat=52.090730&amp;mlon=5.121420" in page
     assert "Herhaling 1 aan iedereen die het alarm kreeg" in page  # what goes out next
     assert "Kees Kantoor" in page and "aangenomen door de pushdienst" in page  # the trail
+    message = push_service.received("office")[0]
+    client.post(
+        "/push/receipts", json={"id": message.payload["id"], "receipt": message.payload["receipt"]}
+    )
+    page = client.get("/kantoor/").get_data(as_text=True)
+    assert "afgeleverd op het apparaat 10:00:30" in page  # the device showed it
     # Nobody else has a device that confirmed a push: the board says who is not reachable.
     assert "Cor Coördinator heeft geen apparaat" in page
     assert "Kees Kantoor heeft geen apparaat dat onlangs een melding ontving" in page

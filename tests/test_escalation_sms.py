@@ -49,7 +49,7 @@ def _sms_rows(db) -> list[tuple]:
 
 
 def test_an_sms_step_sends_one_message_per_recipient_with_address_and_local_time(
-    db, clock, escalator, gateway
+    db, clock, escalator, gateway, web
 ):
     _sms_policy(db)
     visit_id = running_visit(db, clock, minutes=10)  # due 09:10 UTC, the alarm 09:15 UTC
@@ -74,6 +74,17 @@ def test_an_sms_step_sends_one_message_per_recipient_with_address_and_local_time
     escalator.tick()
     advance(clock, escalator, 120)  # a repeat goes by push only: no second SMS
     assert len(gateway.messages) == 2
+    client, auth = web  # every SMS is in the alarm's notification trail on the board
+    auth.login("demo-kantoor")
+    trail = (
+        client.get("/kantoor/")
+        .get_data(as_text=True)
+        .split('class="utrecht-table esc-trail"')[1]
+        .split("</table>")[0]
+    )
+    for name in ("Kees Kantoor", "Cor Coördinator"):
+        assert f'<td class="utrecht-table__cell">{name}</td>' in trail
+    assert trail.count("sms · alarm") == 2 and trail.count("aangenomen door de sms-dienst") == 2
 
 
 def test_a_provider_error_is_kept_and_not_retried_when_it_cannot_help(
@@ -114,6 +125,14 @@ def test_a_redirect_is_never_followed(db, clock, escalator, gateway):
     [
         ({"VOP_SMS_TOKEN": None}, "channel_unavailable"),
         ({"VOP_SMS_HOSTS": "gw.messaging.cm.com"}, "channel_unavailable"),  # not allow-listed
+        (
+            {"VOP_SMS_URL": "http://gw.messaging.cm.com/v1.0/message", "VOP_SMS_HOSTS": None},
+            "channel_unavailable",
+        ),  # plain http to the real gateway
+        (
+            {"VOP_SMS_URL": "https://gw.messaging.cm.com:8443/x", "VOP_SMS_HOSTS": None},
+            "channel_unavailable",
+        ),  # another port
     ],
 )
 def test_without_a_usable_provider_no_sms_is_queued_and_the_log_says_so(
@@ -192,3 +211,11 @@ def test_a_provider_that_is_down_is_retried_and_push_goes_out(db, clock, escalat
 )
 def test_phone_numbers_are_written_as_the_gateway_wants_them(phone, expected):
     assert cm_gateway.msisdn(phone) == expected
+
+
+def test_the_real_gateway_address_is_allowed_by_default(ctx):
+    ctx.config.update(VOP_SMS_TOKEN="token", VOP_SMS_URL=None, VOP_SMS_HOSTS=None)
+    assert cm_gateway.url_problem(ctx) is None and cm_gateway.configured(ctx)
+    assert cm_gateway.gateway_url(ctx) == "https://gw.messaging.cm.com/v1.0/message"
+    ctx.config["VOP_SMS_URL"] = "https://user:pw@gw.messaging.cm.com/v1.0/message"
+    assert cm_gateway.url_problem(ctx) == "VOP_SMS_URL must not hold a user name or password"

@@ -33,7 +33,7 @@ def url_problem(app: Flask) -> str | None:
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
+        port = parts.port  # raises ValueError on a malformed port
     except ValueError:
         return "VOP_SMS_URL is not a valid address"
     allowed = app.config.get("VOP_SMS_HOSTS") or DEFAULT_HOSTS
@@ -41,8 +41,10 @@ def url_problem(app: Flask) -> str | None:
         return f"{host or url} is not in VOP_SMS_HOSTS"
     if parts.username or parts.password:
         return "VOP_SMS_URL must not hold a user name or password"
-    if parts.scheme != "https" and not (parts.scheme == "http" and _is_loopback(host)):
-        return "VOP_SMS_URL must use https"
+    if _is_loopback(host):
+        return None if parts.scheme in ("http", "https") else "VOP_SMS_URL must use https"
+    if parts.scheme != "https" or port not in (None, 443):
+        return "VOP_SMS_URL must use https on port 443"
     return None
 
 

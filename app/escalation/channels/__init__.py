@@ -14,6 +14,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
 
+from ...clock import parse
 from ..push import Result
 
 # A device counts as working when it confirmed a push (its service worker's receipt) lately.
@@ -88,8 +89,7 @@ class Channel:
         """Tell whether a delivery is too old to be worth sending."""
         if not row["ttl"]:
             return False
-        created = datetime.fromisoformat(row["created_at"])
-        return created + timedelta(seconds=row["ttl"]) < moment
+        return parse(row["created_at"]) + timedelta(seconds=row["ttl"]) < moment
 
 
 def _registry() -> dict[str, Channel]:
