@@ -97,12 +97,56 @@ def login():
         error = _("Gebruikersnaam of wachtwoord klopt niet.")
         return render_template("auth/login.html", error=error, username=username), 401
     throttle.clear_account(db, username)
-    session.clear()  # a fresh session on every login: nothing carries over from before
+    _fresh_session(db, row, origin)
+    audit.record("login", "ok", object_type="user", object_id=row["id"])
+    return redirect(safe_next(request.args.get("next"), url_for("home.index")))
+
+
+def _fresh_session(db, row: dict, origin: str | None) -> None:
+    """Start a new session for a user: nothing carries over from before."""
+    session.clear()
     session["sid"] = sessions.start(db, row["id"], origin)
     session.permanent = True
     login_user(users.User(row, session["sid"]))
-    audit.record("login", "ok", object_type="user", object_id=row["id"])
-    return redirect(safe_next(request.args.get("next"), url_for("home.index")))
+
+
+@bp.route("/login/opnieuw", methods=["GET", "POST"])
+@login_required
+def renew():
+    """Sign in again before the session's absolute limit, without leaving the page.
+
+    The live board posts the password here through htmx and stays open: the answer carries
+    the new session's end and a fresh CSRF token (the old session's token is void).
+    """
+    if request.method == "GET":
+        return render_template("auth/renew.html")
+    db = get_db()
+    origin = audit.origin()
+    status = 200
+    if throttle.wait_seconds(db, current_user.username, origin):
+        audit.record("login.renew", "throttled", object_type="user", object_id=current_user.id)
+        message, status = (
+            _("Te veel mislukte pogingen. Probeer het over enkele minuten opnieuw."),
+            429,
+        )
+    else:
+        row = users.get_user(db, current_user.id)
+        if users.password_matches(row, request.form.get("password", "")):
+            old = current_user.session_id
+            _fresh_session(db, row, origin)
+            sessions.end(db, old, "renewed")
+            audit.record("login.renew", "ok", object_type="user", object_id=row["id"])
+            message = _("U bent opnieuw ingelogd. Het bord werkt door.")
+        else:
+            throttle.record_failure(db, current_user.username, origin)
+            audit.record("login.renew", "refused", object_type="user", object_id=current_user.id)
+            message, status = _("Het wachtwoord klopt niet."), 422
+    if request.headers.get("HX-Request"):
+        return render_template("auth/_renewed.html", message=message, ok=status == 200), status
+    flash(message, "success" if status == 200 else "error")
+    if status != 200:
+        return render_template("auth/renew.html"), status
+    return redirect(safe_next(request.args.get("next"), url_for("home.index")), 303)
 
 
 @bp.post("/logout")

@@ -41,6 +41,12 @@ ENV_SETTINGS = {
     "VOP_RETENTION_ALARM_LOG_DAYS": int,
     "VOP_RETENTION_INCIDENTS_DAYS": int,
     "VOP_RETENTION_FLAGS_DAYS": int,
+    # SMS through CM.com's gateway (docs/sms.md).
+    "VOP_SMS_TOKEN": str,
+    "VOP_SMS_URL": str,
+    "VOP_SMS_HOSTS": str,
+    "VOP_SMS_SENDER": str,
+    "VOP_SMS_COUNTRY": str,
 }
 
 
@@ -88,6 +94,11 @@ def load(app: Flask, test_config: dict | None) -> None:
         VOP_OFFICE_EMAIL=None,
         VOP_PUBLIC_URL="http://127.0.0.1:5000",
         VOP_EMPLOYER_ADDRESS=None,
+        VOP_SMS_TOKEN=None,  # None: no SMS; the other VOP_SMS_* defaults are in cm_gateway.py
+        VOP_SMS_URL=None,
+        VOP_SMS_HOSTS=None,
+        VOP_SMS_SENDER=None,
+        VOP_SMS_COUNTRY=None,
         BABEL_DEFAULT_LOCALE="nl",
         BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
         SESSION_COOKIE_HTTPONLY=True,

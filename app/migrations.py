@@ -283,6 +283,12 @@ def one_address_key(db: Database) -> None:
         )
 
 
+@migrations(name="0010_location_accuracy")
+def location_accuracy(db: Database) -> None:
+    """Keep how accurate the worker's last location is (metres), for the office's map link."""
+    db["visits"].add_column("last_accuracy", float)
+
+
 @migrations(name="0040_followup")
 def followup(db: Database) -> None:
     """The follow-up of an incident along the eight measures, and its aftercare talks."""

@@ -16,8 +16,26 @@ VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
     ("escalation_jobs", "status"): ("pending", "done", "cancelled"),
     ("alarms", "kind"): ("overdue", "panic", "duress"),
     ("alarms", "status"): ("open", "acknowledged", "resolved"),
-    ("deliveries", "channel"): ("push", "email"),
-    ("deliveries", "kind"): ("reminder", "overdue", "alarm", "panic", "duress", "test"),
+    # escalation/alarms.py OUTCOME_CLASS says which are real, false and test alarms.
+    ("alarms", "outcome"): (
+        "help_sent",
+        "police_called",
+        "real_safe",
+        "worker_safe",
+        "false_alarm",
+        "test_alarm",
+    ),
+    ("deliveries", "channel"): ("push", "email", "sms"),
+    ("deliveries", "kind"): (
+        "reminder",
+        "overdue",
+        "alarm",
+        "panic",
+        "duress",
+        "test",
+        "office_alerted",
+        "alarm_seen",
+    ),
     ("deliveries", "status"): (
         "pending",
         "sending",

@@ -149,21 +149,30 @@ def wait_for_server(url: str, timeout: float = 20) -> None:
 
 
 class LiveServer:
-    """The app started with `flask serve` in a subprocess on its own data directory."""
+    """The app started with `flask serve` in a subprocess on its own data directory.
+
+    `stop()` and `start()` take it down and bring it back on the same port and data, as an
+    operator's restart would (the board's watchdog tests need that).
+    """
 
     def __init__(self, data_dir: Path, extra_env: dict | None = None):
         self.port = find_free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
         self.env = {**os.environ, "VOP_DATA_DIR": str(data_dir), **(extra_env or {})}
-        flask = [sys.executable, "-m", "flask", "--app", "app"]
+        self.flask = [sys.executable, "-m", "flask", "--app", "app"]
         for command in (["init-db"], ["seed-demo"]):
             subprocess.run(
-                flask + command, env=self.env, cwd=ROOT, check=True, capture_output=True
+                self.flask + command, env=self.env, cwd=ROOT, check=True, capture_output=True
             )
-        self.log = open(data_dir / "server.log", "w")  # noqa: SIM115 - closed in stop()
+        self.process = None
+        self.start()
+
+    def start(self) -> None:
+        """Start the server (again) and wait until it answers."""
+        self.log = open(self.data_dir / "server.log", "a")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            flask + ["serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            self.flask + ["serve", "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env,
             cwd=ROOT,
             stdout=self.log,

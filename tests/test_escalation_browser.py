@@ -57,12 +57,19 @@ def _set_seconds_policy(browser, server) -> None:
     context = browser.new_context(**DESKTOP)
     page = login_page(context, server.url, "demo-coordinator")
     page.goto(server.url + "/kantoor/escalatiebeleid")
-    page.fill("#f-reminder_before", "0")
-    page.fill("#f-renotify", "5")
-    page.fill("#f-high_risk_grace", "10")
-    page.fill("#f-step-1-delay", "10")  # the alarm 10 s after the due time
-    page.fill("#f-step-2-delay", "600")
-    page.fill("#f-step-3-delay", "900")
+    # The editor shows every delay as minutes and seconds.
+    assert page.input_value("#f-step-1-delay-min") == "5"  # the default: 5 min 0 s
+    assert page.input_value("#f-step-1-delay-sec") == "0"
+    for name, minutes, seconds in [
+        ("reminder_before", "0", "0"),
+        ("renotify", "0", "5"),
+        ("high_risk_grace", "0", "10"),
+        ("step-1-delay", "0", "10"),  # the alarm 10 s after the due time
+        ("step-2-delay", "10", "0"),
+        ("step-3-delay", "15", "0"),
+    ]:
+        page.fill(f"#f-{name}-min", minutes)
+        page.fill(f"#f-{name}-sec", seconds)
     page.click("text=Beleid opslaan")
     assert page.get_by_text("Het escalatiebeleid is opgeslagen.").is_visible()
     context.close()
@@ -103,6 +110,7 @@ def test_a_missed_check_out_reaches_the_office_board(browser, server):
         card.locator(".esc-alarm__status", has_text="Bevestigd door Kees Kantoor").wait_for()
         card.get_by_label("Hoe liep het af?").select_option("worker_safe")
         card.get_by_label("Notitie").fill("Gebeld: batterij was leeg, alles goed")
+        card.get_by_label("Bezoek beëindigen: timer en escalatie stoppen").check()
         card.get_by_role("button", name="Afhandelen").click()
         board.get_by_text("Alarm afgehandeld.").wait_for()
         assert board.locator("article.esc-alarm", has_text="Domplein 71").count() == 0

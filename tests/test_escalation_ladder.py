@@ -18,6 +18,8 @@ from .escalation_helpers import (
 )
 from .factories import CHEAP_HASH, make_visit, user_id
 
+WORKER_NOTICES = ("office_alerted", "alarm_seen")
+
 
 def _notified(db, visit_id: int) -> list[dict]:
     rows = db.execute(
@@ -61,15 +63,20 @@ def test_ladder_fires_each_step_once_and_in_order(db, clock, escalator, devices)
         ("reminder", None),
         ("overdue", 0),
         ("alarm", 1),
+        ("office_alerted", None),  # the worker hears the office was alerted
         ("alarm", 2),
         ("alarm", 3),
     ]
     moments = [n["at"] for n in _notified(db, visit_id)]
     assert moments == sorted(moments)
-    firsts = {n["step"]: n["at"][11:19] for n in _notified(db, visit_id) if not n["repeat"]}
+    firsts = {
+        n["step"]: n["at"][11:19]
+        for n in _notified(db, visit_id)
+        if not n["repeat"] and n["kind"] not in WORKER_NOTICES
+    }
     # Due 10:00 UTC: overdue at the end, alarm after 5 min grace, coordinator after 20, all 35.
     assert firsts == {None: "09:55:00", 0: "10:00:00", 1: "10:05:00", 2: "10:20:00", 3: "10:35:00"}
-    assert types_for(devices, "demo-medewerker") == ["reminder", "overdue"]
+    assert types_for(devices, "demo-medewerker") == ["reminder", "overdue", "office_alerted"]
     office = devices.received("demo-kantoor")
     assert office[0].payload["type"] == "alarm" and office[0].payload["alarm_id"]
     assert any(m.payload["title"].startswith("(herhaling") for m in office)
@@ -104,6 +111,8 @@ def _open_alarm(db, clock, escalator) -> tuple[int, int]:
 def test_acknowledgement_stops_renotification_until_its_timeout(db, clock, escalator, devices):
     visit_id, alarm_id = _open_alarm(db, clock, escalator)
     alarms.acknowledge(db, alarm_id, user(db, "demo-kantoor"))
+    escalator.tick()
+    assert types_for(devices, "demo-medewerker")[-1] == "alarm_seen"  # the worker hears it
     before = len(devices.received())
     for _ in range(14):
         advance(clock, escalator, 60)
@@ -147,10 +156,15 @@ def test_the_first_acknowledgement_wins(db, clock, escalator, devices):
 def test_acknowledging_a_resolved_alarm_is_refused(db, clock, escalator, devices, web):
     _client, auth = web
     visit_id, alarm_id = _open_alarm(db, clock, escalator)
-    alarms.resolve(db, alarm_id, user(db, "demo-kantoor"), "worker_safe", "Gebeld, alles goed")
+    alarms.resolve(
+        db, alarm_id, user(db, "demo-kantoor"), "worker_safe", "Gebeld, alles goed", "end"
+    )
     auth.login("demo-coordinator")
     response = auth.post(f"/kantoor/alarmen/{alarm_id}/bevestigen", follow_redirects=True)
-    assert "Dit alarm is al afgehandeld." in response.get_data(as_text=True)
+    assert (
+        "Dit alarm is al afgehandeld door Kees Kantoor om 10:35:00. Er is niets veranderd."
+        in response.get_data(as_text=True)
+    )
     row = db.execute(
         "select status, outcome, acknowledged_by from alarms where id = ?", [alarm_id]
     ).fetchone()
@@ -158,6 +172,8 @@ def test_acknowledging_a_resolved_alarm_is_refused(db, clock, escalator, devices
     assert db.execute("select status from visits where id = ?", [visit_id]).fetchone()[0] == (
         "ended"
     )
+    escalator.tick()  # the worker hears the alarm was seen; then nothing more
+    assert types_for(devices, "demo-medewerker")[-1] == "alarm_seen"
     before = len(devices.received())
     advance(clock, escalator, 3600)
     assert len(devices.received()) == before
@@ -273,7 +289,7 @@ def test_panic_skips_the_ladder_and_reaches_every_level_at_once(db, clock, escal
         payload["visit_id"] == visit_id
         and payload["url"] == f"/kantoor/alarmen/{payload['alarm_id']}"
     )
-    assert devices.received("demo-medewerker") == []
+    assert types_for(devices, "demo-medewerker") == ["office_alerted"]
     # Repeats continue until someone acknowledges.
     advance(clock, escalator, 120)
     assert len(devices.received("demo-kantoor")) == 2

@@ -133,12 +133,16 @@ def test_a_process_started_after_the_due_time_sends_each_step_once(setting, push
     assert db.execute(fired, [visit_id]).fetchone()[0] == 0  # nobody fires while it is down
     second = _start(env, tmp / "second.log")
     try:
-        push_service.wait_for(2, timeout=20)
+        push_service.wait_for(3, timeout=20)
         _ticks_of(db, second)  # a duplicate would be sent in the ticks after the first sends
         _settled(db)
     finally:
         _stop(second)
-    assert _sent(push_service) == {(visit_id, "overdue"): 1, (visit_id, "alarm"): 1}
+    assert _sent(push_service) == {
+        (visit_id, "overdue"): 1,
+        (visit_id, "alarm"): 1,
+        (visit_id, "office_alerted"): 1,  # the worker hears the office was alerted
+    }
     late = db.execute(
         "select key, late_seconds from escalation_jobs where visit_id = ? order by id", [visit_id]
     ).fetchall()
@@ -149,7 +153,7 @@ def test_a_process_started_after_the_due_time_sends_each_step_once(setting, push
         _settled(db)
     finally:
         _stop(third)
-    assert len(push_service.received()) == 2
+    assert len(push_service.received()) == 3
 
 
 def test_two_escalators_on_one_database_send_every_step_exactly_once(setting, push_service):
@@ -163,7 +167,7 @@ def test_two_escalators_on_one_database_send_every_step_exactly_once(setting, pu
         holder = db.execute("select holder from escalator_lease").fetchone()[0]
         leader = next(p for p in processes if f":{p.pid}:" in holder)
         _stop(leader)
-        push_service.wait_for(2 * len(visits), timeout=20)
+        push_service.wait_for(3 * len(visits), timeout=20)
         survivor = next(p for p in processes if p is not leader)
         _ticks_of(db, survivor)  # a duplicate would be sent in the ticks after the last sends
         _settled(db)
@@ -171,7 +175,7 @@ def test_two_escalators_on_one_database_send_every_step_exactly_once(setting, pu
         for process in processes:
             _stop(process)
     sent = _sent(push_service)
-    expected = {(v, kind): 1 for v in visits for kind in ("overdue", "alarm")}
+    expected = {(v, k): 1 for v in visits for k in ("overdue", "alarm", "office_alerted")}
     assert sent == expected
     holders = {row[0] for row in db.execute("select fired_by from escalation_jobs")}
     assert len(holders) == 2  # both led in turn, never both at once for one step

@@ -30,7 +30,8 @@ def test_every_push_is_encrypted_signed_and_has_the_contract_payload(
     advance(clock, escalator, 5 * 60)  # reminder
     advance(clock, escalator, 10 * 60)  # overdue notice and the alarm
     assert push_service.refusals == []  # every body decrypted, every VAPID JWT verified
-    reminder, overdue = push_service.received("worker")
+    reminder, overdue, alerted = push_service.received("worker")
+    assert alerted.payload["type"] == "office_alerted"
     alarm = push_service.received("office")[0]
     for message in (reminder, overdue, alarm):
         assert {"type", "title", "body", "url"} <= set(message.payload)

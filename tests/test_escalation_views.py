@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.escalation import alarms
+from app.escalation import alarms, policy
 
 from .escalation_helpers import advance, running_visit, subscribe, types_for
 from .factories import make_visit, user_id
@@ -60,15 +60,17 @@ def test_policy_in_seconds_is_saved_and_used_by_new_check_ins(
         ),
         ({"step-2-delay": "5"}, "step-2-delay", "Elke stap moet later komen dan de stap ervoor."),
         ({"step-1-delay": "0"}, "step-1-delay", "Elke stap moet later komen dan de stap ervoor."),
-        ({"step-1-delay": "tien"}, "step-1-delay", "Vul een heel aantal seconden in."),
+        ({"step-1-delay": "tien"}, "step-1-delay", "Vul hele minuten en seconden in."),
         (
             {"step-1-who": [], "step-2-who": ["worker"]},
             "steps",
             "Minstens één stap moet iemand anders dan de medewerker bereiken.",
         ),
         ({"step-1-channels": []}, "step-1-channels", "Kies minstens één kanaal."),
-        ({"renotify": "0"}, "renotify", "Kies een waarde tussen 5 en 3600."),
-        ({"high_risk_grace": "30"}, "high_risk_grace", "De korte uitloop moet tussen 0 en 10"),
+        ({"renotify": "0"}, "renotify", "Kies een tijd tussen 5 s en 60 min."),
+        ({"renotify-min": "", "renotify-sec": "drie"}, "renotify", "Vul hele minuten en"),
+        ({"repeat_limit": "veel"}, "repeat_limit", "Vul een heel getal in."),
+        ({"high_risk_grace": "30"}, "high_risk_grace", "De korte uitloop moet tussen 0 s en 10 s"),
     ],
 )
 def test_a_bad_policy_is_refused_and_nothing_changes(db, web, change, field, message):
@@ -248,7 +250,7 @@ def test_resolving_from_the_board_logs_every_step(db, clock, escalator, web):
     assert auth.post(f"/kantoor/alarmen/{alarm_id}/bevestigen", {"next": "/"}).status_code == 303
     response = auth.post(
         f"/kantoor/alarmen/{alarm_id}/afhandelen",
-        {"outcome": "worker_safe", "note": "Telefoon was leeg"},
+        {"outcome": "worker_safe", "note": "Telefoon was leeg", "visit": "end"},
     )
     assert response.status_code == 303
     alarm = alarms.get_alarm(db, alarm_id)
@@ -294,3 +296,45 @@ def test_the_test_notification_button_answers_202(db, ctx, web, push_service):
     assert "Testmelding verstuurd naar 1 apparaat" in response.get_data(as_text=True)
     rows = db.execute("select kind, status from deliveries").fetchall()
     assert [tuple(r) for r in rows] == [("test", "pending")]
+
+
+def test_the_policy_editor_shows_and_takes_minutes_and_seconds(db, web):
+    client, auth = web
+    auth.login("demo-coordinator")
+    page = client.get("/kantoor/escalatiebeleid").get_data(as_text=True)
+    # The default alarm step, 300 s after the due time, shows as 5 min 0 s.
+    assert 'id="f-step-1-delay-min" name="step-1-delay-min"' in page
+    assert 'name="step-1-delay-min" type="number" min="0" inputmode="numeric" value="5"' in page
+    assert (
+        'name="step-1-delay-sec" type="number" min="0" max="59" inputmode="numeric" value="0"'
+        in page
+    )
+    form = {k: v for k, v in SECONDS_POLICY.items() if k not in ("renotify", "step-1-delay")}
+    form.update({"renotify-min": "1", "renotify-sec": "30", "step-1-delay-sec": "30"})
+    form["step-1-delay-min"] = ""  # a blank field counts as 0
+    assert auth.post("/kantoor/escalatiebeleid", form).status_code == 303
+    saved = policy.load(db, db.execute("select id from teams").fetchone()[0])
+    assert (saved["renotify"], saved["steps"][1]["delay"]) == (90, 30)
+    page = client.get("/kantoor/escalatiebeleid").get_data(as_text=True)
+    assert (
+        'name="renotify-sec" type="number" min="0" max="59" inputmode="numeric" value="30"' in page
+    )
+
+
+def test_the_policy_screen_warns_who_a_step_cannot_reach(db, ctx, web, push_service):
+    client, auth = web
+    db.execute("update users set phone = null where username = 'demo-coordinator'")
+    team = db.execute("select id from teams").fetchone()[0]
+    rules = policy.default_policy()
+    rules["steps"][2]["channels"] = ["push", "sms"]
+    policy.save(db, team, rules, None)
+    auth.login("demo-coordinator")
+    page = client.get("/kantoor/escalatiebeleid").get_data(as_text=True)
+    assert "Geen sms: er is geen sms-dienst ingesteld (VOP_SMS_TOKEN)." in page
+    assert "Cor Coördinator heeft geen apparaat en geen telefoonnummer." in page
+    # A device that confirmed a push lately makes the coordinator reachable.
+    subscribe(db, "demo-coordinator", push_service, "cor")
+    db.execute("update push_subscriptions set last_receipt_at = '2026-11-01T12:00:00+00:00'")
+    page = client.get("/kantoor/escalatiebeleid").get_data(as_text=True)
+    assert "Cor Coördinator heeft" not in page
+    assert "Kees Kantoor heeft geen apparaat." in page  # the office step, push only

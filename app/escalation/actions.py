@@ -44,17 +44,22 @@ def _moment(at: datetime | str | None, received: datetime) -> datetime:
     return min(moment.astimezone(UTC), received)
 
 
-def _location(location) -> tuple[float, float] | None:
-    """Return (lat, lon) from a location given with consent, or None."""
+def _location(location) -> tuple[float, float, float | None] | None:
+    """Return (lat, lon, accuracy in metres or None) from a location given with consent."""
     if not location:
         return None
     try:
         lat, lon = float(location[0]), float(location[1])
+        accuracy = (
+            float(location[2]) if len(location) > 2 and location[2] not in (None, "") else None
+        )
     except (TypeError, ValueError, IndexError, KeyError):
         raise ActionError(_("De locatie klopt niet.")) from None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ActionError(_("De locatie klopt niet."))
-    return lat, lon
+    if accuracy is not None and not 0 <= accuracy <= 100_000:
+        accuracy = None  # a nonsense accuracy is dropped, the location is still useful
+    return lat, lon, accuracy
 
 
 def _own_visit(db: Database, visit_id: int, user) -> dict:
@@ -75,11 +80,12 @@ def _running(db: Database, visit_id: int, user, message: str) -> dict:
     return visit
 
 
-def _set_location(db: Database, visit_id: int, where: tuple[float, float] | None) -> None:
+def _set_location(db: Database, visit_id: int, where: tuple | None) -> None:
     if where:
         db.execute(
-            "update visits set last_lat = ?, last_lon = ?, last_location_at = ? where id = ?",
-            [where[0], where[1], iso(now()), visit_id],
+            "update visits set last_lat = ?, last_lon = ?, last_accuracy = ?, "
+            "last_location_at = ? where id = ?",
+            [where[0], where[1], where[2], iso(now()), visit_id],
         )
 
 
@@ -268,7 +274,7 @@ def panic(db: Database, visit_id: int, user, *, at, location=None) -> dict:
             alarm_id=None if fresh else alarm["id"],
             actor_id=user.id,
             client_at=moment,
-            detail={"location": list(where) if where else None},
+            detail={"location": list(where[:2]) if where else None},
         )
         if fresh:
             alarm = raise_alarm(db, visit, "panic", policy, actor_id=user.id)

@@ -8,19 +8,40 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
 
-from ..clock import iso, now
+from ..clock import iso, local_text, now, parse
 from ..db import one, transaction
 from ..users import COORDINATOR, OFFICE
-from ..visits.access import visit_or_404
+from ..visits.access import get_visit, visit_or_404
 from . import store
 from .errors import ActionError
 
+# How an alarm ended. Each outcome is a real, a false or a test alarm (OUTCOME_CLASS), so
+# statistics can count false alarms; the resolve form groups them the same way.
 OUTCOMES = {
-    "worker_safe": _l("Medewerker is veilig"),
-    "false_alarm": _l("Vals alarm"),
-    "help_sent": _l("Hulp gestuurd"),
-    "police_called": _l("Politie gebeld"),
+    "help_sent": _l("Echt alarm: hulp gestuurd"),
+    "police_called": _l("Echt alarm: politie gebeld"),
+    "real_safe": _l("Echt alarm: medewerker was in gevaar en is nu veilig"),
+    "worker_safe": _l(
+        "Vals alarm: medewerker was veilig (vergeten uit te checken, telefoon leeg)"
+    ),
+    "false_alarm": _l("Vals alarm: per ongeluk ingedrukt of technische fout"),
+    "test_alarm": _l("Testalarm of oefening"),
 }
+OUTCOME_CLASS = {
+    "help_sent": "real",
+    "police_called": "real",
+    "real_safe": "real",
+    "worker_safe": "false",
+    "false_alarm": "false",
+    "test_alarm": "test",
+}
+CLASSES = {"real": _l("Echt alarm"), "false": _l("Vals alarm"), "test": _l("Testalarm")}
+# What happens to a visit that is still running when its alarm is resolved.
+VISIT_CHOICES = {
+    "keep": _l("Bezoek loopt door: timer en escalatie blijven aan"),
+    "end": _l("Bezoek beëindigen: timer en escalatie stoppen"),
+}
+KEEP_MINUTES = 15  # an overdue visit that keeps running gets this long before its next alarm
 KINDS = {
     "overdue": _l("Niet uitgecheckt"),
     "panic": _l("Paniekalarm"),
@@ -142,6 +163,38 @@ def alarm_or_404(db: Database, alarm_id: int, user) -> tuple[dict, dict]:
     return alarm, visit
 
 
+def _name(db: Database, user_id: int | None) -> str:
+    row = one(db, "select display_name from users where id = ?", [user_id])
+    return row["display_name"] if row else "?"
+
+
+def taken(db: Database, alarm: dict) -> str:
+    """Say who already acknowledged or resolved an alarm, and when (for a later colleague)."""
+    if alarm["status"] == "resolved":
+        return _(
+            "Dit alarm is al afgehandeld door %(name)s om %(t)s. Er is niets veranderd.",
+            name=_name(db, alarm["resolved_by"]),
+            t=local_text(alarm["resolved_at"], "HH:mm:ss"),
+        )
+    return _(
+        "Dit alarm is al bevestigd door %(name)s om %(t)s.",
+        name=_name(db, alarm["acknowledged_by"]),
+        t=local_text(alarm["acknowledged_at"], "HH:mm:ss"),
+    )
+
+
+def _mark_acknowledged(db: Database, visit: dict, alarm: dict, user, moment) -> None:
+    """Record the acknowledgement, and tell the worker (never for a duress alarm)."""
+    from .notify import tell_worker  # notify needs this module's recipients()
+
+    db.execute(
+        "update alarms set acknowledged_by = ?, acknowledged_at = ? where id = ?",
+        [user.id, iso(moment), alarm["id"]],
+    )
+    store.log_event(db, visit["id"], "acknowledged", alarm_id=alarm["id"], actor_id=user.id)
+    tell_worker(db, visit, alarm, "alarm_seen", by=user.display_name, at=iso(moment))
+
+
 def acknowledge(db: Database, alarm_id: int, user) -> dict:
     """Acknowledge an alarm: the first acknowledgement wins; repeats stop until the timeout."""
     alarm = get_alarm(db, alarm_id)
@@ -152,19 +205,20 @@ def acknowledge(db: Database, alarm_id: int, user) -> dict:
     alarm, visit = alarm_or_404(db, alarm_id, user)
     with transaction(db):
         alarm = get_alarm(db, alarm_id)
-        if alarm["status"] == "resolved":
-            raise ActionError(_("Dit alarm is al afgehandeld."), status=409)
-        if alarm["status"] == "acknowledged":
-            raise ActionError(_("Dit alarm is al bevestigd door een collega."), status=409)
+        if alarm["status"] != "open":
+            raise ActionError(taken(db, alarm), status=409)
         moment = now()
         db.execute(
-            "update alarms set status = 'acknowledged', acknowledged_by = ?, "
-            "acknowledged_at = ? where id = ? and status = 'open'",
-            [user.id, iso(moment), alarm_id],
+            "update alarms set status = 'acknowledged' where id = ? and status = 'open'",
+            [alarm_id],
         )
+        _mark_acknowledged(db, visit, alarm, user, moment)
         store.cancel_jobs(db, visit["id"], alarm_id=alarm_id)
-        if alarm["kind"] == "overdue":  # someone is on it: the ladder stops climbing
-            store.cancel_jobs(db, visit["id"], kinds=("step",))
+        climbing = store.climbing_round(db, alarm_id)
+        if alarm["kind"] == "overdue" and climbing:
+            # Someone is on it: this deadline's ladder stops climbing. A later deadline (the
+            # worker extended meanwhile) keeps its own ladder.
+            store.cancel_round(db, visit["id"], climbing)
         timeout = json.loads(alarm["policy"] or "{}").get("ack_timeout", 900)
         store.add_job(
             db,
@@ -174,48 +228,74 @@ def acknowledge(db: Database, alarm_id: int, user) -> dict:
             moment + timedelta(seconds=timeout),
             alarm_id=alarm_id,
         )
-        store.log_event(db, visit["id"], "acknowledged", alarm_id=alarm_id, actor_id=user.id)
     return get_alarm(db, alarm_id)
 
 
-def resolve(db: Database, alarm_id: int, user, outcome: str, note: str) -> dict:
-    """Resolve an alarm with an outcome and a note; an overdue visit is ended with it."""
-    alarm, visit = alarm_or_404(db, alarm_id, user)
-    note = (note or "").strip()
+def _check_resolution(outcome: str, note: str) -> None:
     if outcome not in OUTCOMES:
         raise ActionError(_("Kies hoe het alarm is afgelopen."))
     if not note or len(note) > 1000:
         raise ActionError(_("Schrijf kort op wat er is gebeurd (hoogstens 1000 tekens)."))
+
+
+def _settle_visit(db: Database, visit: dict, choice: str) -> dict:
+    """End a running visit, or keep it running with its ladder armed; return what was done."""
+    if choice == "end":  # its own ladder stops; another open alarm keeps its repeats
+        store.cancel_jobs(db, visit["id"], kinds=("reminder", "step"))
+        db.execute(
+            "update visits set status = 'ended', ended_reason = 'alarm_resolved' "
+            "where id = ? and status = 'running'",
+            [visit["id"]],
+        )
+        db.execute(
+            "update deliveries set status = 'cancelled' where visit_id = ? "
+            "and kind in ('reminder', 'overdue') and status = 'pending'",
+            [visit["id"]],
+        )
+        return {"visit": "ended"}
+    moment = now()
+    if parse(visit["due_at"]) > moment:
+        return {"visit": "kept"}  # its timer and ladder stay as they are
+    # Past its due time the ladder has done its work: it gets a new deadline, armed again.
+    from .actions import schedule  # actions raises alarms through this module
+
+    due = moment + timedelta(minutes=KEEP_MINUTES)
+    db.execute("update visits set due_at = ? where id = ?", [iso(due), visit["id"]])
+    schedule(db, {**visit, "due_at": iso(due)}, moment, due)
+    return {"visit": "kept", "due_at": iso(due)}
+
+
+def resolve(
+    db: Database, alarm_id: int, user, outcome: str, note: str, visit_choice: str | None = None
+) -> dict:
+    """Resolve an alarm with an outcome and a note; a running visit ends only when chosen."""
+    alarm, visit = alarm_or_404(db, alarm_id, user)
+    note = (note or "").strip()
+    _check_resolution(outcome, note)
     with transaction(db):
         alarm = get_alarm(db, alarm_id)
         if alarm["status"] == "resolved":
-            raise ActionError(_("Dit alarm is al afgehandeld."), status=409)
-        moment = iso(now())
+            raise ActionError(taken(db, alarm), status=409)
+        visit = get_visit(db, visit["id"])
+        running = visit["status"] == "running"
+        if running and visit_choice not in VISIT_CHOICES:
+            raise ActionError(_("Kies of het bezoek doorloopt of wordt beëindigd."))
+        moment = now()
         if alarm["status"] == "open":  # resolving counts as acknowledging first
-            db.execute(
-                "update alarms set acknowledged_by = ?, acknowledged_at = ? where id = ?",
-                [user.id, moment, alarm_id],
-            )
-            store.log_event(db, visit["id"], "acknowledged", alarm_id=alarm_id, actor_id=user.id)
+            _mark_acknowledged(db, visit, alarm, user, moment)
         db.execute(
             "update alarms set status = 'resolved', resolved_by = ?, resolved_at = ?, "
             "outcome = ?, note = ? where id = ?",
-            [user.id, moment, outcome, note, alarm_id],
+            [user.id, iso(moment), outcome, note, alarm_id],
         )
         store.cancel_jobs(db, visit["id"], alarm_id=alarm_id)
-        if alarm["kind"] == "overdue" and visit["status"] == "running":
-            store.cancel_jobs(db, visit["id"])
-            db.execute(
-                "update visits set status = 'ended', ended_reason = 'alarm_resolved' "
-                "where id = ? and status = 'running'",
-                [visit["id"]],
-            )
+        settled = _settle_visit(db, visit, visit_choice) if running else {}
         store.log_event(
             db,
             visit["id"],
             "resolved",
             alarm_id=alarm_id,
             actor_id=user.id,
-            detail={"outcome": outcome, "note": note},
+            detail={"outcome": outcome, "class": OUTCOME_CLASS[outcome], "note": note, **settled},
         )
     return get_alarm(db, alarm_id)

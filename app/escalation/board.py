@@ -1,23 +1,27 @@
 """The office's live board: alarms on top, running visits with their countdown, devices;
-the page of one alarm, and acknowledging and resolving it."""
+the page of one alarm, and acknowledging and resolving it (in place on the board)."""
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from sqlite_utils import Database
 
 from ..auth import role_required
-from ..clock import now, parse
-from ..db import get_db
+from ..clock import iso, now, parse
+from ..db import get_db, one
 from ..security import safe_next
 from ..users import COORDINATOR, OFFICE
-from . import alarms, office_bp, store
+from . import alarm_view, alarms, office_bp, store
+from .engine import heartbeat
 from .errors import ActionError
 from .logtext import describe
 
 KIND_ORDER = "case a.kind when 'panic' then 0 when 'duress' then 1 else 2 end"
+LIVE = "board-live"  # the element htmx refreshes; an answer for it is the fragment only
 
 
 def _companions(db: Database, visit_id: int) -> list[str]:
@@ -36,14 +40,23 @@ def _log(db: Database, visit_id: int) -> list[dict]:
 def _alarm_rows(db: Database, where: str, params: list) -> list[dict]:
     rows = db.query(
         "select a.*, v.street, v.house_number, v.postcode, v.city, v.risk_level, v.due_at, "
-        "v.last_lat, v.last_lon, v.last_location_at, v.worker_id, w.display_name as worker, "
-        "w.phone as worker_phone, k.display_name as acknowledged_name from alarms a "
+        "v.status as visit_status, v.last_lat, v.last_lon, v.last_accuracy, "
+        "v.last_location_at, v.worker_id, w.display_name as worker, w.phone as worker_phone, "
+        "k.display_name as acknowledged_name from alarms a "
         "join visits v on v.id = a.visit_id join users w on w.id = v.worker_id "
         f"left join users k on k.id = a.acknowledged_by where {where}",
         params,
     )
     return [
-        {**row, "companions": _companions(db, row["visit_id"]), "log": _log(db, row["visit_id"])}
+        {
+            **row,
+            "companions": _companions(db, row["visit_id"]),
+            "log": _log(db, row["visit_id"]),
+            "next": alarm_view.next_up(db, row),
+            "trail": alarm_view.trail(db, row["id"]),
+            "reach": alarm_view.reach(db, row["id"]),
+            "location": alarm_view.location(row),
+        }
         for row in rows
     ]
 
@@ -96,17 +109,47 @@ def recent_resolved(db: Database, team_id: int, limit: int = 10) -> list[dict]:
     )
 
 
-def board_context(db: Database, user) -> dict:
+def session_ends(db: Database, user) -> str | None:
+    """Return when the user's session reaches its absolute limit (the board warns before)."""
+    row = one(db, "select created_at from user_sessions where id = ?", [user.session_id])
+    if row is None:
+        return None
+    hours = current_app.config["VOP_ABSOLUTE_HOURS"]
+    return iso(parse(row["created_at"]) + timedelta(hours=hours))
+
+
+def _labels() -> dict:
+    """The words every alarm card needs."""
+    return {
+        "outcomes": alarms.OUTCOMES,
+        "classes": alarms.CLASSES,
+        "outcome_class": alarms.OUTCOME_CLASS,
+        "visit_choices": alarms.VISIT_CHOICES,
+        "keep_minutes": alarms.KEEP_MINUTES,
+        "kinds": alarms.KINDS,
+        "badges": alarm_view.BADGES,
+    }
+
+
+def board_context(db: Database, user, notice: dict | None = None) -> dict:
     """Return everything the board shows for the user's team."""
     team = user.team_id
+    found = open_alarms(db, team)
     return {
-        "alarms": open_alarms(db, team),
+        **_labels(),
+        "alarms": found,
+        "open_ids": [a["id"] for a in found if a["status"] == "open"],
         "visits": running_visits(db, team),
         "devices": devices(db, team),
         "resolved": recent_resolved(db, team),
-        "outcomes": alarms.OUTCOMES,
-        "kinds": alarms.KINDS,
+        "escalator": heartbeat(db),
+        "session_ends": session_ends(db, user),
+        "server_now": iso(now()),
+        "csrf": generate_csrf(),
         "back": _current_path(),
+        "live": True,
+        "notice": notice,
+        "errors": {},
     }
 
 
@@ -134,7 +177,7 @@ def _alarm_page(db: Database, alarm_id: int, errors: dict):
     """Render one alarm with its whole log."""
     alarms.alarm_or_404(db, alarm_id, current_user)
     alarm = _alarm_rows(db, "a.id = ?", [alarm_id])[0]
-    card = {"outcomes": alarms.OUTCOMES, "kinds": alarms.KINDS, "back": request.path}
+    card = {**_labels(), "back": request.path, "live": False, "errors": errors}
     return render_template("escalation/alarm.html", alarm=alarm, b=card, errors=errors)
 
 
@@ -145,9 +188,20 @@ def alarm(alarm_id: int):
     return _alarm_page(get_db(), alarm_id, {})
 
 
-def _back(alarm_id: int) -> str:
-    """Return the page the alarm's form was on (the board or the alarm page)."""
-    return safe_next(request.form.get("next"), url_for("office.alarm", alarm_id=alarm_id))
+def _on_board() -> bool:
+    """Tell whether an action came from the live board through htmx (answer in place)."""
+    return bool(request.headers.get("HX-Request")) and request.headers.get("HX-Target") == LIVE
+
+
+def _answer(alarm_id: int, message: str, kind: str, status: int = 200, errors=None):
+    """Answer an acknowledgement or resolution: the board in place, or a page after a 303."""
+    if _on_board():
+        b = board_context(get_db(), current_user, {"text": message, "kind": kind})
+        b["errors"] = errors or {}
+        return render_template("escalation/_board_live.html", b=b), status
+    flash(message, kind)
+    target = safe_next(request.form.get("next"), url_for("office.alarm", alarm_id=alarm_id))
+    return redirect(target, 303)
 
 
 @office_bp.post("/alarmen/<int:alarm_id>/bevestigen")
@@ -157,16 +211,16 @@ def acknowledge(alarm_id: int):
     try:
         alarms.acknowledge(get_db(), alarm_id, current_user)
     except ActionError as error:
-        flash(error.message, "error")
-        return redirect(_back(alarm_id), 303)
-    flash(_("Alarm bevestigd. Handel het af zodra bekend is hoe het afliep."), "success")
-    return redirect(_back(alarm_id), 303)
+        return _answer(alarm_id, error.message, "error", error.status)
+    return _answer(
+        alarm_id, _("Alarm bevestigd. Handel het af zodra bekend is hoe het afliep."), "success"
+    )
 
 
 @office_bp.post("/alarmen/<int:alarm_id>/afhandelen")
 @login_required
 def resolve(alarm_id: int):
-    """Resolve an alarm with an outcome and a note."""
+    """Resolve an alarm with an outcome, a note and, for a running visit, what happens to it."""
     db = get_db()
     try:
         alarms.resolve(
@@ -175,11 +229,13 @@ def resolve(alarm_id: int):
             current_user,
             request.form.get("outcome", ""),
             request.form.get("note", ""),
+            request.form.get("visit"),
         )
     except ActionError as error:
         if error.status == 409:
-            flash(error.message, "error")
-            return redirect(_back(alarm_id), 303)
+            return _answer(alarm_id, error.message, "error", 409)
+        if _on_board():
+            errors = {alarm_id: error.message}
+            return _answer(alarm_id, error.message, "error", 422, errors)
         return _alarm_page(db, alarm_id, {"resolve": error.message}), 422
-    flash(_("Alarm afgehandeld."), "success")
-    return redirect(_back(alarm_id), 303)
+    return _answer(alarm_id, _("Alarm afgehandeld."), "success")

@@ -12,10 +12,9 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlite_utils import Database
 
-from ..clock import iso, now, parse
+from ..clock import iso, now
 from ..db import transaction
-from . import mailer, push, store
-from .payloads import receipt_token
+from . import channels, push, store
 
 log = logging.getLogger(__name__)
 CLAIM_SECONDS = 60  # a claimed delivery whose sender vanished is retried after this
@@ -122,24 +121,14 @@ class Dispatcher:
 
     @staticmethod
     def _expired(row: dict, moment: datetime) -> bool:
-        """A push past its TTL would be dropped by the push service anyway."""
-        if row["channel"] != "push" or not row["ttl"]:
-            return False
-        return parse(row["created_at"]) + timedelta(seconds=row["ttl"]) < moment
+        """A message past its TTL would be dropped (or be of no use) anyway."""
+        return channels.get(row["channel"]).expires(row, moment)
 
     def _send(self, row: dict) -> None:
-        """Send one delivery (on a sender thread) and queue the answer."""
+        """Send one delivery through its channel (on a sender thread) and queue the answer."""
         try:
             payload = json.loads(row["payload"])
-            if row["channel"] == "email":
-                result = mailer.send(self.app, payload)
-            elif row["endpoint"] is None:
-                result = push.Result("gone", error="subscription removed")
-            else:
-                with self.app.app_context():
-                    payload["id"] = row["id"]
-                    payload["receipt"] = receipt_token(row["id"])
-                result = push.send(self.app, row, payload, ttl=row["ttl"], urgency=row["urgency"])
+            result = channels.get(row["channel"]).send(self.app, row, payload)
         except Exception as exc:  # a bug in one send must not lose the delivery
             log.exception("Delivery %s failed unexpectedly", row["id"])
             result = push.Result("retry", error=type(exc).__name__)
@@ -192,20 +181,7 @@ def _record(db: Database, row: dict, result: push.Result) -> None:
             row["id"],
         ],
     )
-    if row["channel"] == "push" and row["subscription_id"]:
-        if result.outcome == "gone":  # the browser dropped this subscription: forget it
-            db.execute("delete from push_subscriptions where id = ?", [row["subscription_id"]])
-        elif result.outcome == "accepted":
-            db.execute(
-                "update push_subscriptions set last_accepted_at = ?, last_error = null "
-                "where id = ?",
-                [iso(moment), row["subscription_id"]],
-            )
-        else:
-            db.execute(
-                "update push_subscriptions set last_error = ? where id = ?",
-                [f"{result.status or ''} {result.error or ''}".strip(), row["subscription_id"]],
-            )
+    channels.get(row["channel"]).record(db, row, result, iso(moment))
     if row["visit_id"] is not None:
         store.log_event(
             db,

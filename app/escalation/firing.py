@@ -11,7 +11,8 @@ from ..db import transaction
 from ..visits.access import get_visit
 from . import store
 from .alarms import add_reached, get_alarm, raise_alarm
-from .notify import notify
+from .notify import notify, tell_worker
+from .policy import ALL_LEVELS
 
 log = logging.getLogger(__name__)
 LATE_AFTER = 5  # seconds: a step fired later than this was held up (the escalator was down)
@@ -105,6 +106,7 @@ def _send_alarm(db, visit, alarm, job, spec, moment, late: int, who=None) -> Non
     """Notify a step's groups about an alarm and start its repeats."""
     kind = "alarm" if alarm["kind"] == "overdue" else alarm["kind"]
     who = who or spec["who"]
+    first = not json.loads(alarm["reached"] or "[]")
     add_reached(db, alarm, who)
     notify(
         db,
@@ -118,6 +120,8 @@ def _send_alarm(db, visit, alarm, job, spec, moment, late: int, who=None) -> Non
         silent=spec.get("silent", False),
         late_seconds=late,
     )
+    if first:  # the worker hears that the office knows (tell_worker skips a duress alarm)
+        tell_worker(db, visit, alarm, "office_alerted", at=alarm["opened_at"])
     base = moment if late else parse(job["due_at"])
     _schedule_repeat(db, visit, alarm, origin=job["id"], n=1, base=base, spec=spec)
 
@@ -171,16 +175,22 @@ def _reopen_after_timeout(db: Database, visit: dict, job: dict, moment: datetime
         return
     _set_open(db, visit, alarm)
     alarm = get_alarm(db, alarm["id"])
-    spec = {"channels": ["push", "email"], "silent": alarm["kind"] == "duress"}
+    spec = {"channels": ALL_LEVELS["channels"], "silent": alarm["kind"] == "duress"}
     who = json.loads(alarm["reached"] or "[]")
     _send_alarm(db, visit, alarm, job, spec, moment, 0, who=who)
-    if alarm["kind"] != "overdue":
-        return
+    climbing = store.climbing_round(db, alarm["id"])
+    armed = db.execute(
+        "select 1 from escalation_jobs where visit_id = ? and kind = 'step' "
+        "and status = 'pending' limit 1",
+        [visit["id"]],
+    ).fetchone()
+    if alarm["kind"] != "overdue" or climbing is None or armed:
+        return  # nothing was stopped, or a later deadline's ladder is armed already
     # The steps the acknowledgement stopped continue, keeping their spacing.
     stopped = db.query(
         "select * from escalation_jobs where visit_id = ? and kind = 'step' "
-        "and status = 'cancelled' and step > ? and due_at > ? order by id",
-        [visit["id"], alarm["level"], alarm["acknowledged_at"]],
+        "and status = 'cancelled' and step > ? and due_at > ? and key like ? order by id",
+        [visit["id"], alarm["level"], alarm["acknowledged_at"], climbing + ":%"],
     )
     latest = {row["step"]: row for row in stopped}
     for step, row in sorted(latest.items()):

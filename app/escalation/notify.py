@@ -1,4 +1,4 @@
-"""Turn one fired step into deliveries: a push per device of each recipient, an e-mail."""
+"""Turn one fired step into deliveries through its channels (push, e-mail, SMS, …)."""
 
 import json
 
@@ -6,36 +6,43 @@ from flask import current_app
 from sqlite_utils import Database
 
 from ..clock import iso, now
-from . import mailer, store
+from . import channels, store
 from .alarms import recipients
-from .payloads import ALARM_KINDS, email_payload, push_payload
+from .payloads import ALARM_KINDS, WORKER_NOTICES
 
+_COLUMNS = (
+    "visit_id",
+    "alarm_id",
+    "job_id",
+    "user_id",
+    "channel",
+    "subscription_id",
+    "host",
+    "kind",
+    "payload",
+    "ttl",
+    "urgency",
+)
 _DELIVERY_SQL = (
-    "insert into deliveries (visit_id, alarm_id, job_id, user_id, channel, subscription_id, "
-    "host, kind, payload, ttl, urgency, status, attempts, next_attempt_at, created_at) "
-    "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)"
+    f"insert into deliveries ({', '.join(_COLUMNS)}, status, attempts, next_attempt_at, "
+    f"created_at) values ({', '.join('?' for _ in _COLUMNS)}, 'pending', 0, ?, ?)"
 )
 
 
-def _users(db: Database, ids: list[int]) -> dict[int, dict]:
-    if not ids:
-        return {}
-    marks = ", ".join("?" for _ in ids)
-    rows = db.query(
-        f"select id, display_name, language, phone from users where id in ({marks})", ids
-    )
-    return {row["id"]: row for row in rows}
-
-
-def _subscriptions(db: Database, ids: list[int]) -> dict[int, list[dict]]:
-    found: dict[int, list[dict]] = {i: [] for i in ids}
-    if ids:
-        marks = ", ".join("?" for _ in ids)
-        for row in db.query(
-            f"select * from push_subscriptions where user_id in ({marks}) order by id", ids
-        ):
-            found[row["user_id"]].append(row)
-    return found
+def queue(db: Database, rows: list[dict], moment: str) -> None:
+    """Insert delivery rows, due at once."""
+    values = [
+        [
+            *(
+                json.dumps(row[c], ensure_ascii=False) if c == "payload" else row[c]
+                for c in _COLUMNS
+            ),
+            moment,
+            moment,
+        ]
+        for row in rows
+    ]
+    db.conn.executemany(_DELIVERY_SQL, values)
 
 
 def notify(
@@ -43,7 +50,7 @@ def notify(
     visit: dict,
     kind: str,
     who: list[str],
-    channels: list[str],
+    names: list[str],
     *,
     alarm: dict | None = None,
     job_id: int | None = None,
@@ -51,79 +58,73 @@ def notify(
     repeat: int = 0,
     silent: bool = False,
     late_seconds: int = 0,
+    about: dict | None = None,
 ) -> dict:
-    """Queue the deliveries of one step and log it; return what was queued."""
+    """Queue the deliveries of one step on each of its channels and log it; return the log."""
+    app = current_app._get_current_object()
     ids = recipients(db, visit, who, silent=silent)
-    people = _users(db, ids + [visit["worker_id"]])
-    worker = people[visit["worker_id"]]
-    moment = iso(now())
-    ttl = current_app.config["VOP_PUSH_TTL_SECONDS"]
-    urgency = "high" if kind in ALARM_KINDS or kind == "overdue" else "normal"
-    alarm_id = alarm["id"] if alarm else None
-    rows, unreachable = [], []
-    if "push" in channels:
-        for user_id, subs in _subscriptions(db, ids).items():
-            if not subs:
-                unreachable.append(people[user_id]["display_name"])
-            for sub in subs:
-                payload = push_payload(
-                    kind, visit, worker, people[user_id], alarm_id=alarm_id, repeat=repeat
-                )
-                rows.append(
-                    [
-                        visit["id"],
-                        alarm_id,
-                        job_id,
-                        user_id,
-                        "push",
-                        sub["id"],
-                        sub["host"],
-                        kind,
-                        json.dumps(payload, ensure_ascii=False),
-                        ttl,
-                        urgency,
-                        moment,
-                        moment,
-                    ]
-                )
-    emails = 0
-    if "email" in channels and kind in ALARM_KINDS and not repeat:
-        if mailer.configured(current_app):
-            to = current_app.config["VOP_OFFICE_EMAIL"]
-            payload = email_payload(kind, visit, worker, alarm_id, to, step=step)
-            rows.append(
-                [
+    people = channels.people(db, ids + [visit["worker_id"]])
+    moment = now()
+    fired = channels.Step(
+        app=app,
+        visit=visit,
+        worker=people[visit["worker_id"]],
+        people=[people[i] for i in ids],
+        kind=kind,
+        alarm_id=alarm["id"] if alarm else None,
+        job_id=job_id,
+        step=step,
+        repeat=repeat,
+        moment=iso(moment),
+        urgency="high" if kind in ALARM_KINDS or kind == "overdue" else "normal",
+        about=about,
+    )
+    rows, sent = [], {}
+    for name in names:
+        channel = channels.all_channels().get(name)
+        if channel is None:
+            continue
+        if not channel.available(app):
+            if kind in ALARM_KINDS and not repeat:
+                store.log_event(
+                    db,
                     visit["id"],
-                    alarm_id,
-                    job_id,
-                    None,
-                    "email",
-                    None,
-                    "smtp",
-                    kind,
-                    json.dumps(payload, ensure_ascii=False),
-                    None,
-                    urgency,
-                    moment,
-                    moment,
-                ]
-            )
-            emails = 1
-        else:
-            store.log_event(db, visit["id"], "email_not_configured", alarm_id=alarm_id)
-    db.conn.executemany(_DELIVERY_SQL, rows)
+                    "channel_unavailable",
+                    alarm_id=fired.alarm_id,
+                    detail={"channel": name},
+                )
+            continue
+        made = channel.deliveries(fired)
+        sent[name] = len(made)
+        rows += made
+    queue(db, rows, fired.moment)
     detail = {
         "kind": kind,
         "step": step,
         "repeat": repeat,
         "who": who,
         "recipients": len(ids),
-        "pushes": len(rows) - emails,
-        "emails": emails,
+        "sent": sent,
+        "pushes": sent.get("push", 0),
+        "emails": sent.get("email", 0),
     }
-    if unreachable:
-        detail["no_device"] = unreachable
+    missed = (
+        [] if kind in WORKER_NOTICES else channels.unreachable(app, fired.people, names, moment)
+    )
+    if missed:
+        detail["unreachable"] = missed
+    if not rows and kind in ALARM_KINDS:
+        detail["nobody"] = True  # only the board shows this step
     if late_seconds:
         detail["late_seconds"] = late_seconds
-    store.log_event(db, visit["id"], "notified", alarm_id=alarm_id, detail=detail)
+    store.log_event(db, visit["id"], "notified", alarm_id=fired.alarm_id, detail=detail)
     return detail
+
+
+def tell_worker(
+    db: Database, visit: dict, alarm: dict, kind: str, *, by: str | None = None, at=None
+) -> None:
+    """Push to the worker that the office was alerted or saw the alarm; never for duress."""
+    if alarm["kind"] == "duress":  # a silent alarm shows nothing on the phones at the scene
+        return
+    notify(db, visit, kind, ["worker"], ["push"], alarm=alarm, about={"by": by, "at": at})

@@ -9,9 +9,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from ..clock import local_text
+from ..clock import iso, local_text, now
 
 ALARM_KINDS = ("alarm", "panic", "duress")
+# What the worker hears back about their own alarm (never about a duress alarm).
+WORKER_NOTICES = ("office_alerted", "alarm_seen")
 ACTION_SALT, RECEIPT_SALT = "vop-push-action", "vop-push-receipt"
 ACTION_MAX_AGE = 24 * 3600
 
@@ -70,10 +72,26 @@ def _visit_url(visit_id: int) -> str:
     return path_for("timer.visit", visit_id=visit_id)
 
 
-def _texts(kind: str, visit: dict, worker: dict) -> tuple[str, str]:
+def _worker_notice(kind: str, visit: dict, about: dict) -> tuple[str, str]:
+    """Return (title, body) of what the worker hears back about their alarm."""
+    where = address(visit)
+    if kind == "alarm_seen":
+        return _(
+            "%(name)s heeft uw alarm gezien (%(time)s)",
+            name=about.get("by") or "-",
+            time=_time(about.get("at")),
+        ), _("%(address)s: het kantoor is ermee bezig.", address=where)
+    return _("Het kantoor is gewaarschuwd"), _(
+        "%(address)s: het kantoor weet van uw alarm. Bel 112 bij direct gevaar.", address=where
+    )
+
+
+def _texts(kind: str, visit: dict, worker: dict, about: dict | None = None) -> tuple[str, str]:
     """Return (title, body) of a message of this kind."""
     if kind == "test":
         return _("Testmelding"), _("Pushmeldingen werken op dit apparaat.")
+    if kind in WORKER_NOTICES:
+        return _worker_notice(kind, visit, about or {})
     name, phone = worker["display_name"], worker.get("phone") or "-"
     where = address(visit)
     if kind == "reminder":
@@ -119,13 +137,23 @@ def push_payload(
     *,
     alarm_id: int | None = None,
     repeat: int = 0,
+    about: dict | None = None,
 ) -> dict:
     """Return the JSON payload of one push message to one recipient."""
     with force_locale(recipient.get("language") or "nl"):
         if kind == "test":
             title, body = _texts("test", {}, {"display_name": ""})
             return {"type": "test", "title": title, "body": body, "url": path_for("home.index")}
-        title, body = _texts(kind, visit, worker)
+        title, body = _texts(kind, visit, worker, about)
+        if kind in WORKER_NOTICES:  # one notification per alarm on the phone, replaced
+            return {
+                "type": kind,
+                "title": title,
+                "body": body,
+                "visit_id": visit["id"],
+                "url": _visit_url(visit["id"]),
+                "tag": f"vop-office-{alarm_id}",
+            }
         if repeat:
             title = _("(herhaling %(n)d) %(title)s", n=repeat, title=title)
         payload = {
@@ -171,3 +199,23 @@ def email_payload(
         if step is not None:
             lines.insert(1, _("Escalatiestap %(n)d", n=step + 1))
         return {"to": to, "subject": f"[Veilig op Pad] {title}", "body": "\n".join(lines)}
+
+
+def sms_payload(
+    kind: str, visit: dict, worker: dict, recipient: dict, alarm_id: int | None, to: str
+) -> dict:
+    """Return one SMS: what happened, when (local time), where, and the link to act on it."""
+    with force_locale(recipient.get("language") or "nl"):
+        title, body = _texts(kind, visit, worker)
+        target = (
+            path_for("office.alarm", alarm_id=alarm_id) if alarm_id else _visit_url(visit["id"])
+        )
+        link = current_app.config["VOP_PUBLIC_URL"].rstrip("/") + target
+        text = _(
+            "Veilig op Pad %(time)s: %(title)s. %(body)s %(link)s",
+            time=_time(iso(now())),
+            title=title,
+            body=body,
+            link=link,
+        )
+    return {"to": to, "text": text}

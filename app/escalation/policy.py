@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
 
 from ..clock import iso, now
+from .channels import all_channels
 
 WHO = {
     "worker": _l("De medewerker zelf"),
@@ -17,7 +18,6 @@ WHO = {
     "coordinator": _l("Coördinator agressie en geweld"),
     "everyone": _l("Iedereen van kantoor en coördinatie"),
 }
-CHANNELS = {"push": _l("Pushbericht"), "email": _l("E-mail naar het kantooradres")}
 MAX_STEPS = 8
 # Each steps's delay is counted from the visit's due time. The first step that reaches
 # anyone besides the worker raises the alarm; its delay is the grace period.
@@ -34,11 +34,13 @@ DEFAULT_POLICY = {
         {"delay": 2100, "who": ["everyone"], "channels": ["push", "email"]},
     ],
 }
-# Panic and duress skip the ladder: every level at once.
+# Panic and duress skip the ladder: every level at once, on every channel.
 ALL_LEVELS = {
     "who": ["office", "companions", "coordinator", "everyone"],
-    "channels": ["push", "email"],
+    "channels": ["push", "email", "sms"],
 }
+# The numbers that are durations: the editor shows them as minutes and seconds.
+DURATIONS = ("reminder_before", "high_risk_grace", "renotify", "ack_timeout")
 # (field, lowest, highest) for the numbers of a policy.
 LIMITS = {
     "reminder_before": (0, 7200),
@@ -115,15 +117,64 @@ def plan(policy: dict, visit: dict, start: datetime, due: datetime) -> list[dict
     return jobs
 
 
+def duration_words(seconds: int) -> str:
+    """Say a number of seconds as minutes and seconds: "5 min", "30 s", "2 min 30 s"."""
+    minutes, rest = divmod(abs(int(seconds)), 60)
+    sign = "-" if seconds < 0 else ""
+    if minutes and rest:
+        return _("%(sign)s%(m)d min %(s)d s", sign=sign, m=minutes, s=rest)
+    if minutes:
+        return _("%(sign)s%(m)d min", sign=sign, m=minutes)
+    return _("%(sign)s%(s)d s", sign=sign, s=rest)
+
+
+def split(seconds) -> dict:
+    """Return a duration as the editor's two fields: {"min": m, "sec": s} (blank stays blank)."""
+    if seconds in (None, ""):
+        return {"min": "", "sec": ""}
+    minutes, rest = divmod(int(seconds), 60)
+    return {"min": minutes, "sec": rest}
+
+
+def _raw_seconds(form, name: str) -> str | None:
+    """Return a duration as typed, in seconds: minutes and seconds fields, or plain seconds.
+
+    Scripts may post plain seconds (`name`); the editor posts `name-min` and `name-sec`.
+    Returns None when a field is not a whole number.
+    """
+    if f"{name}-min" not in form and f"{name}-sec" not in form:
+        return (form.get(name) or "").strip()
+    parts = [(form.get(f"{name}-{part}") or "").strip() for part in ("min", "sec")]
+    if not any(parts):
+        return ""
+    if not all(p.isdigit() for p in parts if p):
+        return None
+    return str(int(parts[0] or 0) * 60 + int(parts[1] or 0))
+
+
 def _number(form, name: str, errors: dict, low: int, high: int) -> int | None:
-    raw = (form.get(name) or "").strip()
+    if name not in DURATIONS and not name.endswith("-delay"):
+        raw = (form.get(name) or "").strip()
+        if not raw.isdigit():
+            errors[name] = _("Vul een heel getal in.")
+            return None
+        value = int(raw)
+        if value < low or value > high:
+            errors[name] = _("Kies een aantal tussen %(low)d en %(high)d.", low=low, high=high)
+            return None
+        return value
+    raw = _raw_seconds(form, name)
     try:
         value = int(raw)
-    except ValueError:
-        errors[name] = _("Vul een heel aantal seconden in.")
+    except (TypeError, ValueError):
+        errors[name] = _("Vul hele minuten en seconden in.")
         return None
     if value < low or value > high:
-        errors[name] = _("Kies een waarde tussen %(low)d en %(high)d.", low=low, high=high)
+        errors[name] = _(
+            "Kies een tijd tussen %(low)s en %(high)s.",
+            low=duration_words(max(low, 0)),
+            high=duration_words(high),
+        )
         return None
     return value
 
@@ -132,9 +183,9 @@ def _steps(form, errors: dict) -> list[dict]:
     """Read the step rows of the form; blank rows are skipped."""
     steps = []
     for i in range(MAX_STEPS):
-        raw = (form.get(f"step-{i}-delay") or "").strip()
+        raw = _raw_seconds(form, f"step-{i}-delay")
         who = [w for w in form.getlist(f"step-{i}-who") if w in WHO]
-        channels = [c for c in form.getlist(f"step-{i}-channels") if c in CHANNELS]
+        channels = [c for c in form.getlist(f"step-{i}-channels") if c in all_channels()]
         if not raw and not who:
             continue
         delay = _number(form, f"step-{i}-delay", errors, -(10**6), 86400)
@@ -175,10 +226,10 @@ def validate(form) -> tuple[dict | None, dict[str, str]]:
     earlier = max((s["delay"] for s in policy["steps"][:first]), default=0)
     if not earlier <= policy["high_risk_grace"] <= grace:
         errors["high_risk_grace"] = _(
-            "De korte uitloop moet tussen %(low)d en %(high)d seconden liggen "
+            "De korte uitloop moet tussen %(low)s en %(high)s liggen "
             "(niet langer dan de gewone uitloop).",
-            low=earlier,
-            high=grace,
+            low=duration_words(earlier),
+            high=duration_words(grace),
         )
         return None, errors
     return policy, {}

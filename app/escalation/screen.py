@@ -12,6 +12,33 @@ from .pins import has_duress_pin
 SHOW_OK_SECONDS = 600  # "Ik ben oké" appears in the visit's last ten minutes
 
 
+def office_notice(db: Database, visit_id: int) -> dict | None:
+    """Return what the worker may know about their alarm: the office was alerted, or who saw it.
+
+    Nothing at all once the visit has a duress alarm: that one stays invisible at the scene,
+    and so must everything that would show the office is acting.
+    """
+    rows = db.query(
+        "select a.kind, a.status, a.opened_at, a.acknowledged_at, u.display_name as seen_by "
+        "from alarms a left join users u on u.id = a.acknowledged_by where a.visit_id = ? "
+        "order by a.id desc",
+        [visit_id],
+    )
+    alarms = list(rows)
+    if not alarms or any(a["kind"] == "duress" for a in alarms):
+        return None
+    latest = alarms[0]
+    if latest["acknowledged_at"]:
+        text = _(
+            "%(name)s heeft uw alarm gezien (%(t)s)",
+            name=latest["seen_by"],
+            t=local_text(latest["acknowledged_at"], "HH:mm"),
+        )
+        return {"seen": True, "text": text}
+    text = _("Het kantoor is gewaarschuwd (%(t)s)", t=local_text(latest["opened_at"], "HH:mm"))
+    return {"seen": False, "text": text}
+
+
 def _countdown(seconds: int) -> str:
     """Say how long until (or since) the due time, as the countdown shows it."""
     minutes = abs(seconds) // 60
@@ -43,6 +70,7 @@ class Screen:
             "show_ok": False,
             "due_text": "",
             "countdown": "",
+            "office_notice": office_notice(self.db, visit["id"]) if on_visit else None,
         }
         if visit["status"] == "running":
             left = int((parse(visit["due_at"]) - now()).total_seconds())

@@ -92,6 +92,26 @@ def cancel_jobs(
     return db.execute(sql, params).rowcount
 
 
+def climbing_round(db: Database, alarm_id: int) -> str | None:
+    """Return the key prefix of the ladder run that raised or last climbed an alarm."""
+    row = one(
+        db,
+        "select key from escalation_jobs where alarm_id = ? and kind = 'step' "
+        "order by id desc limit 1",
+        [alarm_id],
+    )
+    return row["key"].split(":", 1)[0] if row else None
+
+
+def cancel_round(db: Database, visit_id: int, prefix: str) -> int:
+    """Cancel the pending steps of one run of a visit's ladder; a later deadline keeps its own."""
+    return db.execute(
+        "update escalation_jobs set status = 'cancelled' where visit_id = ? "
+        "and status = 'pending' and kind = 'step' and key like ?",
+        [visit_id, prefix + ":%"],
+    ).rowcount
+
+
 def open_alarm(db: Database, visit_id: int, kind: str) -> dict | None:
     """Return the visit's unresolved alarm of a kind, if there is one."""
     return one(

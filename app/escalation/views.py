@@ -15,10 +15,10 @@ from .errors import ActionError
 from .screen import with_timer
 
 
-def _location(form) -> tuple[str, str] | None:
+def _location(form) -> tuple[str, str, str | None] | None:
     """Return the location the page filled in (only with the worker's consent), or None."""
     if form.get("lat") and form.get("lon"):
-        return (form["lat"], form["lon"])
+        return (form["lat"], form["lon"], form.get("accuracy") or None)
     return None
 
 

@@ -15,26 +15,19 @@ from datetime import date
 from sqlite_utils import Database
 
 from ..clock import LOCAL, parse
+from ..escalation.alarms import OUTCOME_CLASS
 from . import period
 
 KINDS = ("overdue", "panic", "duress")
 CLASSES = ("real", "false", "test")
 ACK_WITHIN = (10, 40)
 
-# How today's outcomes classify. The office console decides this in the escalation
-# capability; this is the one place the statistics read it from.
-OUTCOME_CLASS = {
-    "help_sent": "real",
-    "police_called": "real",
-    "false_alarm": "false",
-    "worker_safe": "false",  # the worker was fine: no emergency behind the alarm
-}
-
 
 def alarm_class(outcome: str | None) -> str | None:
-    """Return whether an alarm was real, false or a test, from its outcome (None: unresolved)."""
-    if outcome == "test":
-        return "test"
+    """Return whether an alarm was real, false or a test, from its outcome (None: unresolved).
+
+    The office console decides how each outcome classifies (escalation.alarms.OUTCOME_CLASS).
+    """
     return OUTCOME_CLASS.get(outcome) if outcome else None
 
 

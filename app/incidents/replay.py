@@ -17,18 +17,20 @@ from ..visits.access import visit_or_404
 ACTIONS = ("check_in", "check_out", "extend", "im_ok", "panic")
 
 
-def _location(data: dict) -> tuple[float, float] | None:
-    """Return (lat, lon) from the item ({lat, lon} or [lat, lon]) when it holds a sensible one."""
+def _location(data: dict) -> tuple[float, float, float | None] | None:
+    """Return (lat, lon, accuracy) from the item ({lat, lon, accuracy} or [lat, lon(, acc)])."""
     where = data.get("location")
     if isinstance(where, dict):
-        where = [where.get("lat"), where.get("lon")]
-    if not isinstance(where, list) or len(where) != 2:
+        where = [where.get("lat"), where.get("lon"), where.get("accuracy")]
+    if not isinstance(where, list) or len(where) not in (2, 3):
         return None
-    lat, lon = where
+    lat, lon, accuracy = (where + [None])[:3]
     numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lon))
     if not numbers or not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return None
-    return float(lat), float(lon)
+    if not isinstance(accuracy, int | float) or isinstance(accuracy, bool):
+        accuracy = None
+    return float(lat), float(lon), accuracy
 
 
 def _arguments(kind: str, data: dict) -> tuple[dict, dict]:

@@ -52,6 +52,7 @@
     }
     if ((kind === "panic" || kind === "check_in") && value(form, "lat") && value(form, "lon")) {
       data.location = [Number(value(form, "lat")), Number(value(form, "lon"))];
+      if (value(form, "accuracy")) data.location.push(Number(value(form, "accuracy")));
     }
     return data;
   }

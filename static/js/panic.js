@@ -38,6 +38,8 @@
       (pos) => {
         form.querySelector("[data-lat]").value = pos.coords.latitude.toFixed(6);
         form.querySelector("[data-lon]").value = pos.coords.longitude.toFixed(6);
+        const accuracy = form.querySelector("[data-accuracy]");
+        if (accuracy) accuracy.value = Math.round(pos.coords.accuracy);
         finish();
       },
       finish,
