@@ -110,7 +110,11 @@ def logout():
     """Sign out and end this session on the server."""
     if current_user.is_authenticated:
         audit.record("logout", "ok", object_type="user", object_id=current_user.id)
-        sessions.end(get_db(), current_user.session_id, "logout")
+        from .escalation import push  # the escalation capability imports this module
+
+        db = get_db()
+        sessions.end(db, current_user.session_id, "logout")
+        push.forget_session_devices(db, current_user.session_id)
         logout_user()
     session.clear()
     flash(_("U bent uitgelogd."), "info")

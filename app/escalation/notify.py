@@ -67,7 +67,13 @@ def notify(
                 unreachable.append(people[user_id]["display_name"])
             for sub in subs:
                 payload = push_payload(
-                    kind, visit, worker, people[user_id], alarm_id=alarm_id, repeat=repeat
+                    kind,
+                    visit,
+                    worker,
+                    people[user_id],
+                    alarm_id=alarm_id,
+                    repeat=repeat,
+                    session_id=sub["session_id"],
                 )
                 rows.append(
                     [
