@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         pwa,
         security,
         templating,
+        two_factor_views,  # noqa: F401 - adds the second step to the auth blueprint
         visits,
     )
 

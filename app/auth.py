@@ -16,9 +16,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
-from . import audit, sessions, throttle, users
+from . import audit, sessions, throttle, two_factor, users
 from .db import get_db
 from .security import safe_next
+from .textinput import clean_text
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -35,7 +36,31 @@ def load_user(user_id: str) -> users.User | None:
         session.clear()
         return None
     row = users.get_user(db, int(user_id))
-    return users.User(row, session_id) if row else None
+    if not row:
+        return None
+    user = users.User(row, session_id)
+    team = two_factor.team_flags(db, row["team_id"])
+    user.demo = bool(team["demo"])
+    user.must_enrol = two_factor.required(row, team) and not two_factor.enrolled(row)
+    return user
+
+
+# What a user who must still switch on the second factor may reach: the enrolment page,
+# logging out, and what every page needs to load.
+ENROLMENT_OPEN = {"auth.two_factor", "auth.logout", "auth.login", "static"}
+
+
+def require_enrolment():
+    """Send a user who must use a second factor, and has none yet, to switch it on first."""
+    if not current_user.is_authenticated or not getattr(current_user, "must_enrol", False):
+        return None
+    endpoint = request.endpoint or ""
+    if endpoint in ENROLMENT_OPEN or endpoint.startswith("pwa."):
+        return None
+    message = _("Stel eerst tweestapsverificatie in voor uw account.")
+    if request.headers.get("HX-Request") or request.accept_mimetypes.best == "application/json":
+        return {"error": message}, 403
+    return redirect(url_for("auth.two_factor"))
 
 
 @login_manager.unauthorized_handler
@@ -63,27 +88,53 @@ def role_required(*roles: str):
     return decorator
 
 
+def throttled(wait: int, username: str):
+    """Answer a login (or second step) that must wait: 429 with a Dutch message."""
+    audit.record("login", "throttled", object_type="user", object_id=username)
+    if wait < 60:
+        message = _(
+            "Te veel mislukte pogingen. Probeer het over %(seconds)d seconden opnieuw.",
+            seconds=wait,
+        )
+    else:
+        message = _(
+            "Te veel mislukte pogingen. Probeer het over %(minutes)d minuten opnieuw.",
+            minutes=-(-wait // 60),
+        )
+    page = render_template("auth/login.html", error=message, username=username)
+    return page, 429, {"Retry-After": str(wait)}
+
+
+def complete_login(db, row: dict, method: str, target: object):
+    """Sign a user in whose every factor matched: a fresh session, audited."""
+    origin = audit.origin()
+    throttle.clear_account(db, row["username"], origin)
+    session.clear()  # a fresh session on every login: nothing carries over from before
+    session["sid"] = sessions.start(db, row["id"], origin)
+    session.permanent = True
+    login_user(users.User(row, session["sid"]))
+    detail = {"second_factor": method} if method != "password" else None
+    audit.record("login", "ok", object_type="user", object_id=row["id"], detail=detail)
+    team = two_factor.team_flags(db, row["team_id"])
+    if two_factor.required(row, team) and not two_factor.enrolled(row):
+        return redirect(url_for("auth.two_factor"))
+    return redirect(safe_next(target, url_for("home.index")))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Show the login form and sign a user in."""
+    """Show the login form and check the password (the first factor)."""
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(url_for("home.index"))
         return render_template("auth/login.html")
     db = get_db()
-    username = request.form.get("username", "").strip()[:100]
+    username = clean_text(request.form.get("username", "").strip()[:100])
     password = request.form.get("password", "")
     origin = audit.origin()
     wait = throttle.wait_seconds(db, username, origin)
     if wait:
-        audit.record("login", "throttled", object_type="user", object_id=username)
-        minutes = max(1, -(-wait // 60))
-        message = _(
-            "Te veel mislukte pogingen. Probeer het over %(minutes)d minuten opnieuw.",
-            minutes=minutes,
-        )
-        response = render_template("auth/login.html", error=message, username=username), 429
-        return (*response, {"Retry-After": str(wait)})
+        return throttled(wait, username)
     row = users.find_by_username(db, username) if username else None
     if not users.password_matches(row, password) or not row["active"]:
         throttle.record_failure(db, username, origin)
@@ -96,13 +147,11 @@ def login():
         )
         error = _("Gebruikersnaam of wachtwoord klopt niet.")
         return render_template("auth/login.html", error=error, username=username), 401
-    throttle.clear_account(db, username)
-    session.clear()  # a fresh session on every login: nothing carries over from before
-    session["sid"] = sessions.start(db, row["id"], origin)
-    session.permanent = True
-    login_user(users.User(row, session["sid"]))
-    audit.record("login", "ok", object_type="user", object_id=row["id"])
-    return redirect(safe_next(request.args.get("next"), url_for("home.index")))
+    if two_factor.enrolled(row):
+        from .two_factor_views import ask_second_factor
+
+        return ask_second_factor(row, request.args.get("next"))
+    return complete_login(db, row, "password", request.args.get("next"))
 
 
 @bp.post("/logout")
@@ -154,7 +203,7 @@ def _password_errors(row: dict) -> dict[str, str]:
     if not users.password_matches(row, request.form.get("current_password", "")):
         errors["current_password"] = _("Uw huidige wachtwoord klopt niet.")
     new = request.form.get("new_password", "")
-    problem = users.password_problem(new)
+    problem = users.password_problem(new, row["username"])
     if problem:
         errors["new_password"] = problem
     elif new != request.form.get("new_password_repeat", ""):
@@ -185,3 +234,4 @@ def init_app(app: Flask) -> None:
     """Attach flask-login to the app."""
     login_manager.init_app(app)
     login_manager.session_protection = None  # our own server-side sessions do this job
+    app.before_request(require_enrolment)

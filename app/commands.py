@@ -34,7 +34,7 @@ def create_admin_command(username: str, display_name: str, password: str) -> Non
     """Create an administrator account for a production start."""
     db = get_db()
     migrate(db)
-    problem = users.password_problem(password)
+    problem = users.password_problem(password, username.strip().lower())
     if problem:
         raise click.BadParameter(problem, param_hint="--password")
     if users.find_by_username(db, username.strip().lower()):
