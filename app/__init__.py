@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         i18n,
         incidents,
         legacy,
+        privacy,
         pwa,
         security,
         templating,
@@ -51,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         *visits.blueprints(),
         *escalation.blueprints(),
         *incidents.blueprints(),
+        privacy.bp,
         legacy.bp,
     ):
         app.register_blueprint(blueprint)

@@ -80,16 +80,19 @@ def enrol():
     if two_factor.enrolled(row):
         left = two_factor.recovery_codes_left(db, row["id"])
         return render_template("auth/two_factor.html", enrolled=True, left=left)
-    secret = two_factor.pending_secret(db, row)
-    row = users.get_user(db, current_user.id)
     error = None
     if request.method == "POST":
-        if two_factor.check_totp(db, row, request.form.get("code", "")):
+        if row["totp_secret"] and two_factor.check_totp(db, row, request.form.get("code", "")):
             codes = two_factor.enable(db, row["id"])
             audit.record("user.two_factor.enable", object_type="user", object_id=row["id"])
             return render_template("auth/two_factor.html", enrolled=True, codes=codes)
         audit.record("user.two_factor.enable", "refused", object_type="user", object_id=row["id"])
         error = _("Deze code klopt niet. Controleer de tijd op uw telefoon en probeer opnieuw.")
+        if not row["totp_secret"]:  # nothing was shown yet: show it, refuse, change nothing
+            page = render_template("auth/two_factor.html", enrolled=False, error=error)
+            return page, 422
+    # Showing the page makes the secret to enrol (once); a refused code keeps it.
+    secret = two_factor.pending_secret(db, row)
     page = render_template(
         "auth/two_factor.html",
         enrolled=False,
