@@ -6,6 +6,7 @@ from flask import (
     Blueprint,
     Flask,
     abort,
+    g,
     flash,
     redirect,
     render_template,
@@ -15,6 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from . import audit, sessions, throttle, two_factor, users
 from .db import get_db
@@ -46,8 +48,21 @@ def load_user(user_id: str) -> users.User | None:
 
 
 # What a user who must still switch on the second factor may reach: the enrolment page,
-# logging out, and what every page needs to load.
-ENROLMENT_OPEN = {"auth.two_factor", "auth.logout", "auth.login", "static"}
+# logging out, what anyone may see without a login (the service worker precaches the shell
+# pages with the user's cookie), and the buttons of a notification, which carry their own
+# proof.
+ENROLMENT_OPEN = {
+    "auth.two_factor",
+    "auth.logout",
+    "auth.login",
+    "auth.second_factor",
+    "static",
+    "incidents.shell",
+    "visits.protocol_card",
+    "push.vapid_public_key",
+    "push.receipt",
+    "push.notification_action",
+}
 
 
 def require_enrolment():
@@ -105,11 +120,23 @@ def throttled(wait: int, username: str):
     return page, 429, {"Retry-After": str(wait)}
 
 
+def fresh_session() -> None:
+    """Start a fresh session (nothing carries over from before) with its CSRF token in it.
+
+    The token goes into this very answer's cookie: requests the page or the service worker
+    send at the same moment then share it, instead of each making its own and the last
+    cookie to arrive making the page's form token stale.
+    """
+    session.clear()
+    g.pop("csrf_token", None)
+    generate_csrf()
+
+
 def complete_login(db, row: dict, method: str, target: object):
     """Sign a user in whose every factor matched: a fresh session, audited."""
     origin = audit.origin()
     throttle.clear_account(db, row["username"], origin)
-    session.clear()  # a fresh session on every login: nothing carries over from before
+    fresh_session()
     session["sid"] = sessions.start(db, row["id"], origin)
     session.permanent = True
     login_user(users.User(row, session["sid"]))

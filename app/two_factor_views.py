@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from . import audit, throttle, two_factor, users
-from .auth import bp, complete_login, throttled
+from .auth import bp, complete_login, fresh_session, throttled
 from .clock import iso, now, parse
 from .db import get_db
 
@@ -16,7 +16,7 @@ PENDING_MINUTES = 5  # the password was right: the code must follow within this 
 
 def ask_second_factor(row: dict, target: object):
     """Remember a correct password for a few minutes and ask for the code."""
-    session.clear()
+    fresh_session()
     session["mfa"] = {"user": row["id"], "at": iso(now()), "next": target}
     audit.record("login", "second_factor", object_type="user", object_id=row["id"])
     return redirect(url_for("auth.second_factor"), 303)
@@ -50,8 +50,11 @@ def second_factor():
     if wait:
         return throttled(wait, row["username"])
     code = request.form.get("code", "")
+    # A recovery code has letters: its own field (a phone's number pad cannot type them),
+    # but one pasted into the code field by a password manager counts too.
+    recovery = request.form.get("recovery_code", "").strip() or code
     method = "totp" if two_factor.check_totp(db, row, code) else None
-    if method is None and two_factor.use_recovery_code(db, row["id"], code):
+    if method is None and two_factor.use_recovery_code(db, row["id"], recovery):
         method = "recovery"
     if method is None:
         throttle.record_failure(db, row["username"], origin)
@@ -62,7 +65,7 @@ def second_factor():
             object_id=row["username"],
             detail={"reason": "second_factor"},
         )
-        error = _("Deze code klopt niet. Gebruik de nieuwste code uit uw app.")
+        error = _("Deze code klopt niet of is al gebruikt. Gebruik de nieuwste code uit uw app.")
         return render_template("auth/second_factor.html", error=error), 401
     response = complete_login(db, row, method, session["mfa"].get("next"))
     if method == "recovery":  # after complete_login: it starts a fresh session
