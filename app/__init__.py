@@ -31,9 +31,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         i18n,
         incidents,
         legacy,
+        privacy,
         pwa,
         security,
         templating,
+        two_factor_views,  # noqa: F401 - adds the second step to the auth blueprint
         visits,
     )
 
@@ -52,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         *escalation.blueprints(),
         *incidents.blueprints(),
         *followup.blueprints(),
+        privacy.bp,
         legacy.bp,
     ):
         app.register_blueprint(blueprint)

@@ -5,7 +5,7 @@ import re
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from . import audit, sessions, users
+from . import audit, sessions, two_factor, users
 from .auth import role_required
 from .db import get_db
 
@@ -48,7 +48,7 @@ def _user_form(db, existing: dict | None) -> tuple[dict, dict[str, str]]:
         elif users.find_by_username(db, values["username"]):
             errors["username"] = _("Deze gebruikersnaam bestaat al.")
         values["password"] = form.get("password", "")
-        problem = users.password_problem(values["password"])
+        problem = users.password_problem(values["password"], values["username"])
         if problem:
             errors["password"] = problem
     if not values["display_name"] or len(values["display_name"]) > 100:
@@ -153,6 +153,31 @@ def set_active(user_id: int):
     return redirect(url_for("admin.index"), 303)
 
 
+@bp.post("/gebruikers/<int:user_id>/tweestaps")
+@role_required(users.ADMIN)
+def reset_two_factor(user_id: int):
+    """Switch a user's second factor off (a lost phone), ending every session, audited."""
+    row = _get_user_or_404(user_id)
+    db = get_db()
+    two_factor.reset(db, user_id)
+    ended = sessions.end_all(db, user_id, "two_factor_reset")
+    audit.record(
+        "admin.user.two_factor_reset",
+        object_type="user",
+        object_id=user_id,
+        detail={"sessions_ended": ended},
+    )
+    flash(
+        _(
+            "De tweestapsverificatie van %(name)s is hersteld; bij de volgende keer inloggen "
+            "stelt die haar opnieuw in.",
+            name=row["display_name"],
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.index"), 303)
+
+
 @bp.post("/teams")
 @role_required(users.ADMIN)
 def create_team():
@@ -182,18 +207,23 @@ def update_team(team_id: int):
         abort(404)
     name = request.form.get("name", team["name"]).strip()
     active = 1 if request.form.get("active", str(team["active"])) == "1" else 0
+    # A checkbox after a hidden "0": the last value sent counts.
+    chosen = request.form.getlist("two_factor_workers") or [str(team["two_factor_workers"])]
+    workers_2fa = 1 if chosen[-1] == "1" else 0
     if not name or len(name) > 100:
         flash(_("Vul een teamnaam in (hoogstens 100 tekens)."), "error")
         return redirect(url_for("admin.index"), 303)
     if any(t["name"].lower() == name.lower() and t["id"] != team_id for t in users.teams(db)):
         flash(_("Er is al een team met deze naam."), "error")
         return redirect(url_for("admin.index"), 303)
-    db["teams"].update(team_id, {"name": name, "active": active})
+    db["teams"].update(
+        team_id, {"name": name, "active": active, "two_factor_workers": workers_2fa}
+    )
     audit.record(
         "admin.team.update",
         object_type="team",
         object_id=team_id,
-        detail={"name": name, "active": active},
+        detail={"name": name, "active": active, "two_factor_workers": workers_2fa},
     )
     flash(_("Team %(name)s is opgeslagen.", name=name), "success")
     return redirect(url_for("admin.index"), 303)

@@ -34,7 +34,7 @@ def create_admin_command(username: str, display_name: str, password: str) -> Non
     """Create an administrator account for a production start."""
     db = get_db()
     migrate(db)
-    problem = users.password_problem(password)
+    problem = users.password_problem(password, username.strip().lower())
     if problem:
         raise click.BadParameter(problem, param_hint="--password")
     if users.find_by_username(db, username.strip().lower()):
@@ -51,6 +51,18 @@ def create_admin_command(username: str, display_name: str, password: str) -> Non
     click.echo(f"Beheerder {username} aangemaakt.")
 
 
+def _request_handler():
+    """Return werkzeug's request handler, made to name no framework or version."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    class Handler(WSGIRequestHandler):
+        def version_string(self) -> str:
+            # http.server would say "Werkzeug/x.y Python/3.z": a map for an attacker.
+            return "Veilig op Pad"
+
+    return Handler
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, help="Port to listen on.")
@@ -65,7 +77,7 @@ def serve_command(host: str, port: int) -> None:
     escalator = start_in_process(application)
     click.echo(f"Veilig op Pad draait op http://{host}:{port}/")
     try:
-        run_simple(host, port, application, threaded=True)
+        run_simple(host, port, application, threaded=True, request_handler=_request_handler())
     finally:
         if escalator is not None:
             escalator.stop()

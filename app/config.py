@@ -14,6 +14,7 @@ ENV_SETTINGS = {
     "VOP_SECURE_COOKIES": bool,
     "VOP_IDLE_MINUTES": int,
     "VOP_ABSOLUTE_HOURS": int,
+    "VOP_LOGIN_SLOW_AFTER": int,
     "VOP_LOGIN_MAX_FAILURES_ACCOUNT": int,
     "VOP_LOGIN_MAX_FAILURES_ADDRESS": int,
     "VOP_LOGIN_WINDOW_MINUTES": int,
@@ -74,8 +75,12 @@ def load(app: Flask, test_config: dict | None) -> None:
         # the phone, so the idle limit is generous and the absolute limit ends the shift.
         VOP_IDLE_MINUTES=240,
         VOP_ABSOLUTE_HOURS=12,
-        VOP_LOGIN_MAX_FAILURES_ACCOUNT=5,
-        VOP_LOGIN_MAX_FAILURES_ADDRESS=20,
+        # Failed logins: per (account, address) slow down after 3, refuse after 10; per
+        # address refuse after 30 (a town hall's office sits behind one address). Never
+        # per account alone: that would let anyone lock a colleague out (throttle.py).
+        VOP_LOGIN_SLOW_AFTER=3,
+        VOP_LOGIN_MAX_FAILURES_ACCOUNT=10,
+        VOP_LOGIN_MAX_FAILURES_ADDRESS=30,
         VOP_LOGIN_WINDOW_MINUTES=15,
         VOP_LOGIN_LOCK_MINUTES=5,
         VOP_PROXY_HOPS=0,

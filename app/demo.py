@@ -24,6 +24,8 @@ def seed(db: Database, hash_method: str | None = None) -> None:
     """Create the demo team and its four users (tests pass a cheap `hash_method`)."""
     with transaction(db):
         team_id = users.create_team(db, DEMO_TEAM)
+        # Marked as demo: its documented password-only logins stay usable (no second factor).
+        db["teams"].update(team_id, {"demo": 1})
         for username, name, role, phone in DEMO_USERS:
             users.create_user(
                 db,

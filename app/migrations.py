@@ -289,6 +289,33 @@ def location_accuracy(db: Database) -> None:
     db["visits"].add_column("last_accuracy", float)
 
 
+@migrations(name="0030_security")
+def security(db: Database) -> None:
+    """Two-factor login, recovery codes, devices tied to the session that registered them.
+
+    The demo team seeded by `make run` is marked as such: the second factor is not enforced
+    there, so its documented logins keep working (README, "Two-factor login").
+    """
+    db["users"].add_column("totp_secret", str)
+    db["users"].add_column("totp_enabled_at", str)
+    db["users"].add_column("totp_last_step", int)
+    db["teams"].add_column("demo", int, not_null_default=0)
+    db["teams"].add_column("two_factor_workers", int, not_null_default=0)
+    db.execute(
+        "update teams set demo = 1 where name = 'Wijkteam Demo' and exists "
+        "(select 1 from users where username = 'demo-beheer' and team_id = teams.id)"
+    )
+    db["recovery_codes"].create(
+        {"id": int, "user_id": int, "code_hash": str, "created_at": str, "used_at": str},
+        pk="id",
+        not_null={"user_id", "code_hash", "created_at"},
+        foreign_keys=[("user_id", "users", "id")],
+    )
+    db["recovery_codes"].create_index(["user_id"])
+    db["push_subscriptions"].add_column("session_id", str)
+    db["login_failures"].create_index(["username", "origin", "at"])
+
+
 @migrations(name="0040_followup")
 def followup(db: Database) -> None:
     """The follow-up of an incident along the eight measures, and its aftercare talks."""

@@ -1,15 +1,19 @@
 """Protection shared by every page: CSRF, security headers, caching rules, error pages."""
 
-from urllib.parse import urlsplit
+import re
+from urllib.parse import unquote, urlsplit
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .textinput import SafeRequest
+
 csrf = CSRFProtect()
+HSTS = "max-age=31536000; includeSubDomains"
 
 CSP = "; ".join(
     [
@@ -28,21 +32,37 @@ CSP = "; ".join(
 )
 
 
+def _offsite(target: str) -> bool:
+    """Tell whether a browser could read `target` as another site: "//host", "/\\host",
+    a tab, newline or other space in it, or a scheme."""
+    if not target.startswith("/") or target.startswith("//"):
+        return True
+    if any(ch == "\\" or ch.isspace() or not ch.isprintable() for ch in target):
+        return True
+    parts = urlsplit(target)
+    return bool(parts.scheme or parts.netloc)
+
+
 def safe_next(target: object, fallback: str) -> str:
     """Return `target` when it is a path on this site, else `fallback`: never another site.
 
     Browsers read "//host", "/\\host" and a path with a tab or newline in it ("/\t/host")
     as another site, so a target must start with one slash and hold no backslash, no
-    control character and no space; it must not name a scheme or a host either.
+    control character and no space; it must not name a scheme or a host either. Its path
+    must pass the same test percent-decoded (up to three times), since a proxy or a browser
+    may decode "%2F", "%5C" or "%0A" before it reads the address.
     """
-    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
+    if not isinstance(target, str) or len(target) > 2000 or _offsite(target):
         return fallback
-    if any(ch == "\\" or ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return fallback
-    return target
+    path = re.split(r"[?#]", target, maxsplit=1)[0]
+    for _round in range(3):
+        decoded = unquote(path)
+        if decoded == path:
+            return target
+        path = re.split(r"[?#]", decoded, maxsplit=1)[0]
+        if _offsite(path):
+            return fallback
+    return fallback
 
 
 def add_headers(response):
@@ -53,6 +73,11 @@ def add_headers(response):
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Permissions-Policy"] = "geolocation=(self), camera=(), microphone=()"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        # Secure cookies mean the app is served over HTTPS: browsers must never fall back.
+        response.headers["Strict-Transport-Security"] = HSTS
+    # Name no framework or version (a WSGI server may add its own; see commands.serve).
+    response.headers.pop("Server", None)
     if current_user and current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
     elif "Cache-Control" not in response.headers and request.endpoint != "static":
@@ -111,6 +136,7 @@ def init_app(app: Flask) -> None:
         hops = app.config["VOP_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.config.setdefault("MAX_CONTENT_LENGTH", 1024 * 1024)
+    app.request_class = SafeRequest
     csrf.init_app(app)
     app.after_request(add_headers)
     app.register_error_handler(CSRFError, handle_csrf)

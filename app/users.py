@@ -1,5 +1,8 @@
 """Users, teams and roles: the queries the auth and admin screens share."""
 
+import functools
+from pathlib import Path
+
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
@@ -34,6 +37,9 @@ def _method() -> str:
 class User(UserMixin):
     """The signed-in user, built from a `users` row."""
 
+    demo = False  # in the demo team (auth.load_user sets it): the screens say so
+    must_enrol = False  # must switch on the second factor before anything else
+
     def __init__(self, row: dict, session_id: str | None = None):
         self.id = row["id"]
         self.username = row["username"]
@@ -43,6 +49,7 @@ class User(UserMixin):
         self.language = row["language"]
         self.phone = row["phone"]
         self.session_id = session_id
+        self.has_second_factor = bool(row.get("totp_enabled_at"))
 
     @property
     def role_label(self) -> str:
@@ -67,7 +74,14 @@ def password_matches(row: dict | None, password: str) -> bool:
     return check_password_hash(row["password_hash"], password)
 
 
-def password_problem(password: str) -> str | None:
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """Return the bundled list of the most common passwords (app/data/README.md: origin)."""
+    text = (Path(__file__).parent / "data" / "common-passwords.txt").read_text("utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
+
+
+def password_problem(password: str, username: str | None = None) -> str | None:
     """Return why a new password is not acceptable, or None."""
     from flask_babel import gettext as _
 
@@ -75,6 +89,10 @@ def password_problem(password: str) -> str | None:
         return _("Kies een wachtwoord van minstens %(n)d tekens.", n=MIN_PASSWORD_LENGTH)
     if len(password) > 256:
         return _("Dit wachtwoord is te lang (hoogstens 256 tekens).")
+    if password.lower() in common_passwords():
+        return _("Dit wachtwoord is veelgebruikt en wordt als eerste geraden. Kies een ander.")
+    if username and len(username) >= 3 and username.lower() in password.lower():
+        return _("Een wachtwoord mag uw gebruikersnaam niet bevatten.")
     return None
 
 

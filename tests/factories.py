@@ -87,14 +87,24 @@ def assess_visit(db: Database, visit_id: int, answers: dict | None = None) -> in
 
 
 def add_user(
-    db: Database, username: str, role: str = FIELD_WORKER, team: str | None = None
+    db: Database,
+    username: str,
+    role: str = FIELD_WORKER,
+    team: str | None = None,
+    *,
+    two_factor: bool | None = None,
 ) -> int:
-    """Create a user in the demo team, or in a named team (made when missing)."""
+    """Create a user in the demo team, or in a named team (made when missing).
+
+    Staff (office, coordinator, administrator) of a real team get a second factor, as the
+    app requires of them; `AuthActions.login` then types its code. `two_factor=False`
+    leaves it off (the enrolment tests), `True` switches it on for anyone.
+    """
     team_id = 1
     if team is not None:
         row = db.execute("select id from teams where name = ?", [team]).fetchone()
         team_id = row[0] if row else users.create_team(db, team)
-    return users.create_user(
+    new_id = users.create_user(
         db,
         username=username,
         display_name=username.title(),
@@ -103,3 +113,18 @@ def add_user(
         password="lang genoeg wachtwoord",
         hash_method=CHEAP_HASH,
     )
+    if two_factor is None:
+        demo_team = db.execute("select demo from teams where id = ?", [team_id]).fetchone()[0]
+        two_factor = role != FIELD_WORKER and not demo_team
+    if two_factor:
+        enrol_two_factor(db, new_id)
+    return new_id
+
+
+def enrol_two_factor(db: Database, user_id: int) -> str:
+    """Switch TOTP on for a user, as the enrolment page would; return the secret."""
+    import pyotp
+
+    secret = pyotp.random_base32()
+    db["users"].update(user_id, {"totp_secret": secret, "totp_enabled_at": iso(now())})
+    return secret

@@ -178,9 +178,11 @@ def test_the_device_reports_its_receipt(db, clock, escalator, push_service, web)
 
 
 def test_a_notification_button_answers_for_the_worker(db, clock, escalator, push_service, web):
-    client, _auth = web
+    client, auth = web
+    auth.login("demo-medewerker")  # the button lasts as long as this session
+    session_id = db.execute("select id from user_sessions where ended_at is null").fetchone()[0]
     visit_id = running_visit(db, clock, minutes=60)
-    token = action_token(visit_id, user_id(db, "demo-medewerker"))
+    token = action_token(visit_id, user_id(db, "demo-medewerker"), session_id)
     response = client.post("/push/actions", json={"action": "extend", "token": token})
     assert response.status_code == 200 and "11:15" in response.json["message"]
     assert db["visits"].get(visit_id)["due_at"][11:16] == "10:15"

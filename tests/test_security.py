@@ -104,3 +104,24 @@ def test_secure_cookies_behind_https(monkeypatch, tmp_path):
     monkeypatch.setenv("VOP_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("VOP_SECURE_COOKIES", "1")
     assert create_app().config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_hsts_when_cookies_are_secure(app, client):
+    app.config["SESSION_COOKIE_SECURE"] = True
+    hsts = client.get("/login").headers.get("Strict-Transport-Security", "")
+    max_age = int(hsts.split("max-age=")[1].split(";")[0]) if "max-age=" in hsts else 0
+    assert max_age >= 365 * 24 * 3600 and "includeSubDomains" in hsts
+
+
+def test_no_hsts_over_plain_http(client):
+    # Without secure cookies the app is not behind HTTPS: HSTS would lock a browser out.
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+
+
+def test_the_dev_server_names_no_framework_or_version(live_server):
+    import urllib.request
+
+    with urllib.request.urlopen(live_server.url + "/login") as response:
+        server = response.headers.get("Server", "")
+    assert "werkzeug" not in server.lower() and "python" not in server.lower()
+    assert not any(ch.isdigit() for ch in server)

@@ -9,7 +9,7 @@ import pytest
 from app import users
 from app.incidents import reports, sync
 
-from .factories import CHEAP_HASH, make_visit
+from .factories import CHEAP_HASH, enrol_two_factor, make_visit, user_id
 
 JSON = {"Accept": "application/json"}
 
@@ -291,6 +291,7 @@ def test_a_user_without_a_team_cannot_sync_reports(client, auth, db):
         password="lang genoeg wachtwoord",
         hash_method=CHEAP_HASH,
     )
+    enrol_two_factor(db, user_id(db, "los"))  # an administrator needs a second factor
     auth.login("los", "lang genoeg wachtwoord")
     [result] = send(client, [item()]).get_json()["results"]
     assert (result["outcome"], result["errors"]) == (

@@ -6,7 +6,7 @@ from app import users
 from app.clock import iso, now
 from app.visits import protocol
 
-from .factories import CHEAP_HASH, make_visit, user_id
+from .factories import CHEAP_HASH, enrol_two_factor, make_visit, user_id
 
 PASSWORD = "lang genoeg wachtwoord"
 _HASH = users.hash_password(PASSWORD, CHEAP_HASH)
@@ -79,17 +79,23 @@ def add_people(db) -> None:
         ("oost-coordinator", users.COORDINATOR, oost),
     ]
     for username, role, team_id in people:
-        db["users"].insert(
-            {
-                "username": username,
-                "display_name": username.title(),
-                "password_hash": _HASH,
-                "role": role,
-                "team_id": team_id,
-                "active": 1,
-                "created_at": iso(now()),
-            }
+        new_id = (
+            db["users"]
+            .insert(
+                {
+                    "username": username,
+                    "display_name": username.title(),
+                    "password_hash": _HASH,
+                    "role": role,
+                    "team_id": team_id,
+                    "active": 1,
+                    "created_at": iso(now()),
+                }
+            )
+            .last_pk
         )
+        if role != users.FIELD_WORKER:  # staff of a real team sign in with a second factor
+            enrol_two_factor(db, new_id)
 
 
 def visit_with_open_measure(db) -> tuple[int, int]:

@@ -5,6 +5,7 @@ with their original time); the server's receipt time goes beside it in the alarm
 refused action raises ActionError and changes nothing.
 """
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
@@ -12,6 +13,7 @@ from sqlite_utils import Database
 
 from ..clock import iso, now, parse
 from ..db import transaction
+from ..textinput import clean_text
 from ..visits.access import get_visit, is_on_visit, visit_or_404
 from ..visits.gate import check_in_blockers
 from . import policy as policies
@@ -29,19 +31,47 @@ CLIENT_PAST = timedelta(hours=24)
 CLIENT_FUTURE = timedelta(minutes=5)
 
 
-def _moment(at: datetime | str | None, received: datetime) -> datetime:
-    """Return the phone's moment of an action, refusing one that cannot be right."""
+def phone_moment(at: object, received: datetime) -> tuple[datetime, str | None]:
+    """Return the phone's moment of an action, or the receipt time and why the phone's time
+    cannot be right: unreadable, no time zone, out of range, ahead or behind."""
     if at is None or at == "":
-        return received
-    try:
-        moment = parse(at.replace("Z", "+00:00")) if isinstance(at, str) else at
-    except ValueError:
-        raise ActionError(_("Het tijdstip van deze actie klopt niet.")) from None
+        return received, None
+    if isinstance(at, datetime):
+        moment = at
+    elif isinstance(at, str) and len(at) <= 40:
+        try:
+            moment = datetime.fromisoformat(at.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return received, "unreadable"
+    else:
+        return received, "unreadable"
     if moment.tzinfo is None:
+        return received, "no_time_zone"
+    try:
+        moment = moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return received, "out_of_range"
+    if moment > received + CLIENT_FUTURE:
+        return received, "ahead"
+    if moment < received - CLIENT_PAST:
+        return received, "behind"
+    return min(moment, received), None
+
+
+def _moment(at: object, received: datetime) -> datetime:
+    """Return the phone's moment of an action, refusing one that cannot be right."""
+    moment, problem = phone_moment(at, received)
+    if problem:
         raise ActionError(_("Het tijdstip van deze actie klopt niet."))
-    if moment > received + CLIENT_FUTURE or moment < received - CLIENT_PAST:
-        raise ActionError(_("Het tijdstip van deze actie klopt niet."))
-    return min(moment.astimezone(UTC), received)
+    return moment
+
+
+def _phone_text(at: object) -> str:
+    """Return what the phone sent as its time, short and printable, for the alarm log."""
+    if isinstance(at, datetime):
+        return at.isoformat()
+    text = at if isinstance(at, str) else json.dumps(at, default=str)
+    return clean_text(text)[:80]
 
 
 def _location(location) -> tuple[float, float, float | None] | None:
@@ -255,12 +285,22 @@ def im_ok(db: Database, visit_id: int, user, *, at) -> dict:
 
 
 def panic(db: Database, visit_id: int, user, *, at, location=None) -> dict:
-    """Raise the panic alarm at once, to every level, with the address and last location."""
+    """Raise the panic alarm at once, to every level, with the address and last location.
+
+    Nothing the phone sends stops a panic: a time its clock got wrong, or a location that
+    makes no sense, only changes what the alarm log records (and the log says so).
+    """
     visit = _own_visit(db, visit_id, user)
     if visit["status"] == "cancelled":
         raise ActionError(_("Dit bezoek is geannuleerd."), status=409)
-    where = _location(location)
-    moment = _moment(at, now())
+    detail: dict = {}
+    try:
+        where = _location(location)
+    except ActionError:
+        where, detail["location_problem"] = None, _phone_text(location)
+    moment, problem = phone_moment(at, now())
+    if problem:
+        detail.update(clock_problem=problem, phone_time=_phone_text(at))
     with transaction(db):
         _set_location(db, visit_id, where)
         visit = get_visit(db, visit_id)
@@ -273,8 +313,8 @@ def panic(db: Database, visit_id: int, user, *, at, location=None) -> dict:
             "panic",
             alarm_id=None if fresh else alarm["id"],
             actor_id=user.id,
-            client_at=moment,
-            detail={"location": list(where[:2]) if where else None},
+            client_at=None if problem else moment,
+            detail={"location": list(where[:2]) if where else None, **detail},
         )
         if fresh:
             alarm = raise_alarm(db, visit, "panic", policy, actor_id=user.id)

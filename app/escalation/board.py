@@ -211,6 +211,8 @@ def acknowledge(alarm_id: int):
     try:
         alarms.acknowledge(get_db(), alarm_id, current_user)
     except ActionError as error:
+        if error.status == 403:  # the worker's own alarm: refused, not a page to go back to
+            return render_template("error.html", status=403, message=error.message), 403
         return _answer(alarm_id, error.message, "error", error.status)
     return _answer(
         alarm_id, _("Alarm bevestigd. Handel het af zodra bekend is hoe het afliep."), "success"

@@ -13,13 +13,13 @@ from urllib.parse import urlsplit
 import requests
 from flask import Flask
 
-from .push import Result, _is_loopback
+from .. import outgoing
+from .push import Result
 
 DEFAULT_URL = "https://gw.messaging.cm.com/v1.0/message"
 DEFAULT_HOSTS = "gw.messaging.cm.com,gw.cmtelecom.com"
 DEFAULT_SENDER = "VeiligOpPad"  # at most 11 letters and digits
 DEFAULT_COUNTRY = "31"  # a national number (06…) is read as Dutch
-CONNECT_TIMEOUT, READ_TIMEOUT = 3.05, 10
 MAX_PARTS = 3  # an alarm text fits in three SMS parts; longer is cut off by the gateway
 # The gateway's error codes that a retry cannot fix: authentication, balance, a malformed
 # request or number, spam filter, block list, rejection. 500 and 999 are worth another try.
@@ -41,7 +41,7 @@ def url_problem(app: Flask) -> str | None:
         return f"{host or url} is not in VOP_SMS_HOSTS"
     if parts.username or parts.password:
         return "VOP_SMS_URL must not hold a user name or password"
-    if _is_loopback(host):
+    if outgoing.is_loopback(host):
         return None if parts.scheme in ("http", "https") else "VOP_SMS_URL must use https"
     if parts.scheme != "https" or port not in (None, 443):
         return "VOP_SMS_URL must use https on port 443"
@@ -70,13 +70,6 @@ def msisdn(phone: str | None, country: str | None = None) -> str | None:
     if not digits.isdigit() or not 10 <= len(digits) <= 17:
         return None
     return digits
-
-
-def _session() -> requests.Session:
-    if not hasattr(_local, "session"):
-        _local.session = requests.Session()
-        _local.session.trust_env = False  # no proxy or .netrc from the environment
-    return _local.session
 
 
 def request_body(app: Flask, to: str, text: str, reference: str) -> dict:
@@ -127,11 +120,8 @@ def send(app: Flask, payload: dict, reference: str) -> Result:
         return Result("refused", error=problem or "VOP_SMS_TOKEN is not set")
     body = request_body(app, payload["to"], payload["text"], reference)
     try:
-        response = _session().post(
-            gateway_url(app),
-            json=body,
-            timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-            allow_redirects=False,
+        response = outgoing.session().post(
+            gateway_url(app), json=body, timeout=outgoing.timeout(), allow_redirects=False
         )
     except requests.RequestException as exc:
         return Result("retry", error=type(exc).__name__)

@@ -27,17 +27,21 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
-def action_token(visit_id: int, user_id: int) -> str:
-    """Sign what a notification's "I'm OK"/"Extend" buttons may do: this visit, this worker."""
-    return _serializer(ACTION_SALT).dumps({"v": visit_id, "u": user_id})
+def action_token(visit_id: int, user_id: int, session_id: str | None) -> str:
+    """Sign what a notification's "I'm OK"/"Extend" buttons may do: this visit, this worker,
+    for as long as the session that registered the device lasts."""
+    return _serializer(ACTION_SALT).dumps({"v": visit_id, "u": user_id, "s": session_id})
 
 
-def read_action_token(token: str) -> dict | None:
-    """Return {"v": visit_id, "u": user_id} from a valid action token, or None."""
-    try:
-        return _serializer(ACTION_SALT).loads(token, max_age=ACTION_MAX_AGE)
-    except (BadSignature, TypeError):
+def read_action_token(token: object) -> dict | None:
+    """Return {"v": visit_id, "u": user_id, "s": session_id} from a valid token, or None."""
+    if not isinstance(token, str) or not token.isascii():
         return None
+    try:
+        claims = _serializer(ACTION_SALT).loads(token, max_age=ACTION_MAX_AGE)
+    except (BadSignature, TypeError, ValueError):
+        return None
+    return claims if isinstance(claims, dict) and claims.get("s") else None
 
 
 def receipt_token(delivery_id: int) -> str:
@@ -45,8 +49,10 @@ def receipt_token(delivery_id: int) -> str:
     return _serializer(RECEIPT_SALT).dumps(delivery_id)
 
 
-def read_receipt_token(token: str) -> int | None:
+def read_receipt_token(token: object) -> int | None:
     """Return the delivery id of a valid receipt token, or None."""
+    if not isinstance(token, str) or not token.isascii():
+        return None
     try:
         return int(_serializer(RECEIPT_SALT).loads(token))
     except (BadSignature, TypeError, ValueError):
@@ -138,8 +144,12 @@ def push_payload(
     alarm_id: int | None = None,
     repeat: int = 0,
     about: dict | None = None,
+    session_id: str | None = None,
 ) -> dict:
-    """Return the JSON payload of one push message to one recipient."""
+    """Return the JSON payload of one push message to one recipient's device.
+
+    `session_id` is the session that registered the device: its buttons end with it.
+    """
     with force_locale(recipient.get("language") or "nl"):
         if kind == "test":
             title, body = _texts("test", {}, {"display_name": ""})
@@ -169,7 +179,7 @@ def push_payload(
             payload["actions"] = [{"action": "open", "title": _("Alarm openen")}]
         else:
             payload["url"] = _visit_url(visit["id"])
-            payload["token"] = action_token(visit["id"], recipient["id"])
+            payload["token"] = action_token(visit["id"], recipient["id"], session_id)
             payload["actions"] = [
                 {"action": "ok", "title": _("Ik ben oké")},
                 {"action": "extend", "title": _("Verlengen")},

@@ -1,7 +1,6 @@
 """Web push: VAPID keys, the push-service allow-list, subscriptions and sending one message."""
 
 import base64
-import ipaddress
 import json
 import os
 import threading
@@ -19,16 +18,16 @@ from py_vapid import Vapid
 from pywebpush import WebPusher
 from sqlite_utils import Database
 
+from .. import outgoing
 from ..clock import iso, now
+from ..db import one
+from ..textinput import clean_text
 from .errors import ActionError
 
 DEFAULT_PUSH_HOSTS = (
     "fcm.googleapis.com,android.googleapis.com,updates.push.services.mozilla.com,"
     "web.push.apple.com,*.notify.windows.com"
 )
-LOOPBACK = {"localhost"}
-CONNECT_TIMEOUT, READ_TIMEOUT = 3.05, 10
-_local = threading.local()  # one HTTP session per sending thread: connections are reused
 _vapid_lock = threading.Lock()
 
 
@@ -94,43 +93,24 @@ def public_key(app: Flask | None = None) -> str:
     return b64url(raw)
 
 
-def allowed_hosts() -> list[str]:
-    """Return the allow-list of push-service hosts (VOP_PUSH_HOSTS)."""
-    raw = current_app.config.get("VOP_PUSH_HOSTS") or DEFAULT_PUSH_HOSTS
-    return [h.strip().lower() for h in raw.split(",") if h.strip()]
+def allowed_hosts() -> outgoing.AllowList:
+    """Return the allow-list of push services (VOP_PUSH_HOSTS)."""
+    return outgoing.AllowList.parse(current_app.config.get("VOP_PUSH_HOSTS") or DEFAULT_PUSH_HOSTS)
 
 
-def _is_loopback(host: str) -> bool:
-    if host in LOOPBACK:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def endpoint_problem(endpoint: str) -> str | None:
+def endpoint_problem(endpoint: object) -> str | None:
     """Return why the app may not send to this endpoint, or None when it may."""
-    try:
-        parts = urlsplit(endpoint)
-        host = (parts.hostname or "").lower()
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError:
-        return _("Dit is geen geldig adres van een pushdienst.")
-    if not host or len(endpoint) > 1000 or parts.username or parts.password:
-        return _("Dit is geen geldig adres van een pushdienst.")
-    listed = any(
-        host == h or (h.startswith("*.") and host.endswith(h[1:])) for h in allowed_hosts()
-    )
-    if not listed:
-        return _("Deze pushdienst staat niet op de lijst van toegestane diensten.")
-    if parts.scheme != "https" and not (parts.scheme == "http" and _is_loopback(host)):
-        return _("Een pushdienst moet via https bereikbaar zijn.")
-    return None
+    return outgoing.url_problem(endpoint, allowed_hosts())
 
 
-def save_subscription(db: Database, user_id: int, data: dict, user_agent: str | None) -> int:
-    """Store a browser's PushSubscription.toJSON() for a user; return its id."""
+def save_subscription(
+    db: Database, user_id: int, data: object, user_agent: str | None, session_id: str | None = None
+) -> int:
+    """Store a browser's PushSubscription.toJSON() for a user; return its id.
+
+    An endpoint is one device. Registered by someone else it is refused (409): it moves only
+    when its owner logs out on it (auth.logout frees it) or removes it in the settings.
+    """
     if not isinstance(data, dict):
         raise ActionError(_("Dit is geen pushabonnement."), status=400)
     endpoint, keys = data.get("endpoint"), data.get("keys")
@@ -139,15 +119,26 @@ def save_subscription(db: Database, user_id: int, data: dict, user_agent: str | 
     problem = endpoint_problem(endpoint)
     if problem:
         raise ActionError(problem, status=400)
+    p256dh, auth = keys.get("p256dh"), keys.get("auth")
     try:
-        p256dh, auth = _b64url_decode(keys["p256dh"]), _b64url_decode(keys["auth"])
-    except (KeyError, TypeError, ValueError):
+        if not (isinstance(p256dh, str) and isinstance(auth, str) and (p256dh + auth).isascii()):
+            raise ValueError("keys")
+        raw_p256dh, raw_auth = _b64url_decode(p256dh), _b64url_decode(auth)
+    except ValueError:
         raise ActionError(
             _("De sleutels van dit pushabonnement kloppen niet."), status=400
         ) from None
-    if len(p256dh) != 65 or p256dh[0] != 4 or len(auth) < 16:
+    if len(raw_p256dh) != 65 or raw_p256dh[0] != 4 or len(raw_auth) < 16:
         raise ActionError(_("De sleutels van dit pushabonnement kloppen niet."), status=400)
-    # One endpoint is one device: when it signs in as someone else, it moves with them.
+    owner = one(db, "select user_id from push_subscriptions where endpoint = ?", [endpoint])
+    if owner and owner["user_id"] != user_id:
+        raise ActionError(
+            _(
+                "Dit apparaat ontvangt al meldingen voor een andere gebruiker. Die moet eerst "
+                "op dit apparaat uitloggen of het apparaat verwijderen."
+            ),
+            status=409,
+        )
     db.execute("delete from push_subscriptions where endpoint = ?", [endpoint])
     return (
         db["push_subscriptions"]
@@ -155,15 +146,21 @@ def save_subscription(db: Database, user_id: int, data: dict, user_agent: str | 
             {
                 "user_id": user_id,
                 "endpoint": endpoint,
-                "p256dh": keys["p256dh"],
-                "auth": keys["auth"],
+                "p256dh": p256dh,
+                "auth": auth,
                 "host": urlsplit(endpoint).hostname.lower(),
-                "user_agent": (user_agent or "")[:300],
+                "user_agent": clean_text(user_agent or "")[:300],
                 "created_at": iso(now()),
+                "session_id": session_id,
             }
         )
         .last_pk
     )
+
+
+def forget_session_devices(db: Database, session_id: str) -> int:
+    """Remove the devices a session registered (at logout: the next user may take them)."""
+    return db.execute("delete from push_subscriptions where session_id = ?", [session_id]).rowcount
 
 
 def _vapid_headers(app: Flask, endpoint: str) -> dict:
@@ -179,13 +176,6 @@ def _vapid_headers(app: Flask, endpoint: str) -> dict:
     headers = vapid(app).sign(claims)
     cache[aud] = (expires - 11 * 3600, headers)
     return headers
-
-
-def _session() -> requests.Session:
-    if not hasattr(_local, "session"):
-        _local.session = requests.Session()
-        _local.session.trust_env = False  # the allow-list decides where pushes go, not env
-    return _local.session
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -214,16 +204,19 @@ def send(app: Flask, subscription: dict, payload: dict, *, ttl: int, urgency: st
     headers = {**_vapid_headers(app, endpoint), "Urgency": urgency}
     data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     try:
-        response = WebPusher(info, requests_session=_session()).send(
+        response = WebPusher(info, requests_session=outgoing.session()).send(
             data,
             headers,
             ttl=ttl,
             content_encoding="aes128gcm",
-            timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+            timeout=outgoing.timeout(),
         )
     except requests.RequestException as exc:
         return Result("retry", error=type(exc).__name__)
     code = response.status_code
+    if 300 <= code < 400:
+        # Never followed (app/outgoing.py): a push service does not move; refuse for good.
+        return Result("refused", code, error="redirect not followed")
     if code in (200, 201, 202):
         return Result("accepted", code)
     if code in (404, 410):

@@ -8,10 +8,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import audit, users
+from .. import audit, sessions, users
 from ..clock import iso, local_text, now
 from ..db import get_db
 from ..security import csrf
+from ..textinput import text_problem
 from . import actions, push, push_bp
 from .errors import ActionError
 from .payloads import push_payload, read_action_token, read_receipt_token
@@ -38,6 +39,7 @@ def subscribe():
             current_user.id,
             request.get_json(silent=True),
             request.headers.get("User-Agent"),
+            current_user.session_id,
         )
     except ActionError as error:
         return _error(error.message, error.status)
@@ -51,7 +53,7 @@ def unsubscribe():
     """Forget one of the signed-in user's devices."""
     body = request.get_json(silent=True) or {}
     endpoint = body.get("endpoint") if isinstance(body, dict) else None
-    if not isinstance(endpoint, str):
+    if not isinstance(endpoint, str) or text_problem(endpoint):
         return _error(_("Geef het adres (endpoint) van het abonnement op."), 400)
     get_db().execute(
         "delete from push_subscriptions where endpoint = ? and user_id = ?",
@@ -100,10 +102,8 @@ def send_test():
 @csrf.exempt  # the service worker has no page token; the signed receipt token is the proof
 def receipt():
     """Record that a device received and showed a push (its service worker reports it)."""
-    body = request.get_json(silent=True) or {}
-    delivery_id = (
-        read_receipt_token(str(body.get("receipt", ""))) if isinstance(body, dict) else None
-    )
+    body = request.get_json(silent=True)
+    delivery_id = read_receipt_token(body.get("receipt")) if isinstance(body, dict) else None
     if delivery_id is None:
         return _error(_("Onbekende ontvangstmelding."), 400)
     db = get_db()
@@ -124,13 +124,15 @@ def receipt():
 @csrf.exempt  # a notification button has no page token; the signed action token is the proof
 def notification_action():
     """Do what a worker tapped on a reminder: "Ik ben oké" or "Verlengen" (15 min)."""
-    body = request.get_json(silent=True) or {}
-    claims = read_action_token(str(body.get("token", ""))) if isinstance(body, dict) else None
+    body = request.get_json(silent=True)
+    claims = read_action_token(body.get("token")) if isinstance(body, dict) else None
     if claims is None or body.get("action") not in ("ok", "extend"):
         return _error(_("Deze knop is verlopen. Open de app."), 400)
     db = get_db()
     row = users.get_user(db, claims["u"])
-    if row is None or not row["active"]:
+    # The button lasts as long as the session that registered the device (logout, a
+    # password change or the session's limits end it).
+    if row is None or sessions.validate(db, claims["s"], row["id"]) is not None:
         return _error(_("Deze knop is verlopen. Open de app."), 400)
     worker = users.User(row)
     try:

@@ -61,18 +61,31 @@ def _arguments(kind: str, data: dict) -> tuple[dict, dict]:
 def _visit_id(db: Database, data: dict, user) -> int | None:
     """Return the visit's id when the user may act on it."""
     try:
-        visit_id = int(data.get("visit_id"))
+        raw = data.get("visit_id")
+        if isinstance(raw, bool) or not isinstance(raw, int | str):
+            return None
+        visit_id = int(raw)
         if not 0 < visit_id < 2**62:
             return None
         return visit_or_404(db, visit_id, user)["id"]
-    except (NotFound, TypeError, ValueError):
+    except (NotFound, TypeError, ValueError, OverflowError):
         return None
 
 
 def apply(
-    db: Database, kind: str, data: dict, user, tapped: datetime | None, received: datetime
+    db: Database,
+    kind: str,
+    data: dict,
+    user,
+    tapped: datetime | None,
+    received: datetime,
+    phone_time: object = None,
 ) -> dict:
-    """Run one queued visit action at the time it was tapped; return its outcome."""
+    """Run one queued visit action at the time it was tapped; return its outcome.
+
+    A panic gets the phone's time as sent (`phone_time`): whatever it says, the alarm goes
+    out, and the alarm log records a clock the server cannot believe.
+    """
     visit_id = _visit_id(db, data, user)
     if visit_id is None:
         return {"outcome": "invalid", "errors": {"visit_id": _("Onbekend bezoek.")}}
@@ -81,6 +94,8 @@ def apply(
         return {"outcome": "invalid", "errors": errors}
     # The phone's clock is trusted for when the worker tapped, but never into the future.
     at = min(tapped, received) if tapped else received
+    if kind == "panic" and phone_time is not None:
+        at = phone_time
     try:
         getattr(actions, kind)(db, visit_id, user, at=at, **kwargs)
     except actions.ActionError as refusal:

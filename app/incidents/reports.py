@@ -4,11 +4,13 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
 from werkzeug.exceptions import NotFound
 
 from .. import addresses
 from ..clock import LOCAL, iso
+from ..textinput import clean_text, text_problem
 from ..visits.access import visit_or_404
 from . import taxonomy
 
@@ -18,6 +20,7 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_DESCRIPTION = 4000
 MAX_BEHAVIOURS = 25
 TRUE_VALUES = {"1", "on", "true", "yes", "ja"}
+TEXT_MESSAGE = _l("Dit veld bevat tekens die niet als tekst kunnen worden opgeslagen.")
 # Text fields of a report and their longest allowed length.
 TEXT_LIMITS = {
     "street": 120,
@@ -36,11 +39,11 @@ def parse_moment(value: object) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=LOCAL)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # nonsense, or a year like 0001 beyond UTC's range
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=LOCAL)
-    return moment.astimezone(UTC)
 
 
 def is_true(value: object) -> bool:
@@ -65,6 +68,9 @@ def _text(data: dict, name: str, errors: dict) -> str:
     if not isinstance(value, str):
         errors[name] = _("Dit veld moet tekst zijn.")
         return ""
+    if text_problem(value):
+        errors[name] = str(TEXT_MESSAGE)
+        return ""
     value = value.strip()
     if len(value) > TEXT_LIMITS[name]:
         errors[name] = _("Te lang: hoogstens %(n)d tekens.", n=TEXT_LIMITS[name])
@@ -86,11 +92,13 @@ def _visit(db: Database, data: dict, user, errors: dict) -> dict | None:
     if raw in (None, ""):
         return None
     try:
+        if isinstance(raw, bool) or not isinstance(raw, int | str):
+            raise TypeError(raw)
         visit_id = int(raw)
         if not 0 < visit_id < 2**62:
             raise ValueError(visit_id)
         return visit_or_404(db, visit_id, user)
-    except (NotFound, TypeError, ValueError):
+    except (NotFound, TypeError, ValueError, OverflowError):
         errors["visit_id"] = _("Dit bezoek bestaat niet of is niet van u.")
         return None
 
@@ -116,7 +124,9 @@ def _behaviours(data: dict, errors: dict) -> list[str]:
         errors["behaviours"] = _("Te veel gedragingen gekozen.")
         return []
     unknown = [
-        str(c)[:40] for c in codes if not isinstance(c, str) or c not in taxonomy.BEHAVIOUR_FORM
+        clean_text(str(c))[:40]
+        for c in codes
+        if not isinstance(c, str) or c not in taxonomy.BEHAVIOUR_FORM
     ]
     if unknown:
         errors["behaviours"] = _("Onbekende gedraging: %(codes)s", codes=", ".join(unknown))

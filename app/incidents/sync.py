@@ -24,6 +24,7 @@ from sqlite_utils import Database
 from .. import audit
 from ..clock import iso
 from ..db import one, transaction
+from ..textinput import bad_json, text_problem
 from . import replay, reports, visibility
 
 MAX_ITEMS = 100
@@ -55,11 +56,20 @@ def _malformed(item: object) -> dict | None:
     problems = {}
     if not isinstance(item.get("id"), str) or not UUID.match(item["id"]):
         problems["id"] = _("Het item heeft geen geldige id.")
-    if item.get("kind") not in KINDS:
+    if not isinstance(item.get("kind"), str) or item["kind"] not in KINDS:
         problems["kind"] = _("Onbekende soort item.")
-    if not isinstance(item.get("data"), dict):
+    data = item.get("data")
+    if not isinstance(data, dict):
         problems["data"] = _("Het item heeft geen gegevens.")
-    if len(json.dumps(item, ensure_ascii=False)) > MAX_ITEM_BYTES:
+    elif bad_json(item) == "depth":
+        problems["item"] = _("Dit item is te diep genest.")
+    elif bad_json(item):
+        # Name the field, so the phone shows where; text nobody typed is never stored.
+        field = next((key for key, value in data.items() if bad_json({key: value})), "item")
+        problems[field if isinstance(field, str) and not text_problem(field) else "item"] = str(
+            reports.TEXT_MESSAGE
+        )
+    elif len(json.dumps(item, ensure_ascii=False)) > MAX_ITEM_BYTES:
         problems["item"] = _("Dit item is te groot.")
     return problems or None
 
@@ -101,7 +111,15 @@ def _apply(db: Database, item: dict, user, received: datetime) -> dict:
         )
         audit.record("incident.create", object_type="incident", object_id=incident_id)
         return {"outcome": "stored", "incident_id": incident_id}
-    return replay.apply(db, item["kind"], item["data"], user, client_created, received)
+    return replay.apply(
+        db,
+        item["kind"],
+        item["data"],
+        user,
+        client_created,
+        received,
+        phone_time=item.get("created_at"),
+    )
 
 
 def _keep(db: Database, item: dict, outcome: dict, user, received: datetime) -> dict:
@@ -158,7 +176,8 @@ def process_batch(db: Database, items: list, user, received: datetime) -> list[d
     waiting_visits: set = set()  # a visit whose action failed: its later actions wait
     for index, item in enumerate(items):
         problems = _malformed(item)
-        client_id = item.get("id") if isinstance(item, dict) else None
+        well_formed_id = isinstance(item, dict) and "id" not in (problems or {})
+        client_id = item["id"] if well_formed_id else None
         if problems:
             results.append(_result(index, client_id, "invalid", errors=problems))
             continue

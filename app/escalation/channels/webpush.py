@@ -47,6 +47,7 @@ class WebPush(Channel):
                     alarm_id=step.alarm_id,
                     repeat=step.repeat,
                     about=step.about,
+                    session_id=device["session_id"],
                 )
                 rows.append(
                     step.row(
