@@ -8,6 +8,7 @@ from .db import get_db
 from .escalation.board import board_context
 from .escalation.screen import Screen
 from .incidents.visibility import reports_for
+from .visits.approval import pending
 from .visits.listing import worker_today
 
 bp = Blueprint("home", __name__)
@@ -28,8 +29,11 @@ def _office(db) -> dict:
 
 
 def _coordinator(db) -> dict:
-    """The coordinator's home: the team's reports that ask for follow-up."""
-    return {"reports": reports_for(db, current_user, 50)}
+    """The coordinator's home: requests for approval first, then the reports to follow up."""
+    return {
+        "requests": pending(db, current_user.team_id),
+        "reports": reports_for(db, current_user, 50),
+    }
 
 
 SCREENS = {

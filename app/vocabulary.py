@@ -12,12 +12,31 @@ from .db import transaction
 
 VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
     ("visits", "status"): ("planned", "running", "ended", "cancelled"),
-    ("escalation_jobs", "kind"): ("reminder", "step", "alarm_all", "renotify", "ack_timeout"),
+    ("escalation_jobs", "kind"): (
+        "reminder",
+        "step",
+        "alarm_all",
+        "renotify",
+        "ack_timeout",
+        "halfway",
+    ),
     ("escalation_jobs", "status"): ("pending", "done", "cancelled"),
-    ("alarms", "kind"): ("overdue", "panic", "duress"),
+    ("alarms", "kind"): ("overdue", "panic", "duress", "missed_check", "wrong_pin"),
     ("alarms", "status"): ("open", "acknowledged", "resolved"),
     ("deliveries", "channel"): ("push", "email"),
-    ("deliveries", "kind"): ("reminder", "overdue", "alarm", "panic", "duress", "test"),
+    ("deliveries", "kind"): (
+        "reminder",
+        "overdue",
+        "alarm",
+        "panic",
+        "duress",
+        "missed_check",
+        "wrong_pin",
+        "halfway",
+        "approval_request",
+        "approval_decision",
+        "test",
+    ),
     ("deliveries", "status"): (
         "pending",
         "sending",
@@ -27,6 +46,7 @@ VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "expired",
         "cancelled",
     ),
+    ("approval_requests", "status"): ("pending", "given", "refused", "withdrawn"),
 }
 PREFIX = "vocabulary_"
 

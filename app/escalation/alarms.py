@@ -11,7 +11,7 @@ from sqlite_utils import Database
 from ..clock import iso, now
 from ..db import one, transaction
 from ..users import COORDINATOR, OFFICE
-from ..visits.access import visit_or_404
+from ..visits.access import get_visit, visit_or_404
 from . import store
 from .errors import ActionError
 
@@ -25,8 +25,12 @@ KINDS = {
     "overdue": _l("Niet uitgecheckt"),
     "panic": _l("Paniekalarm"),
     "duress": _l("Stil alarm (dwang)"),
+    "missed_check": _l("Halfwegcheck niet beantwoord"),
+    "wrong_pin": _l("Drie keer een onjuiste pincode"),
 }
 REPEAT_RULES = ("renotify", "repeat_limit", "ack_timeout")
+# Alarms raised by a ladder of steps (the others reach every level at once).
+LADDER_KINDS = ("overdue", "missed_check")
 # Someone counts as on duty at the office with a session opened within a shift.
 DUTY_HOURS = 12
 
@@ -92,6 +96,7 @@ def raise_alarm(
             {
                 "visit_id": visit["id"],
                 "team_id": visit["team_id"],
+                "worker_id": visit["worker_id"],
                 "kind": kind,
                 "status": "open",
                 "level": 0,
@@ -119,6 +124,31 @@ def get_alarm(db: Database, alarm_id: int) -> dict | None:
     return one(db, "select * from alarms where id = ?", [alarm_id])
 
 
+def without_visit(team_id: int, worker_id: int, location: dict | None = None) -> dict:
+    """Return what a panic without a visit is about, in the shape of a visit row.
+
+    The pipeline (recipients, notify, payloads, the board) reads a visit; this one has no id,
+    no address and no companions, only the worker, the team and the location the phone sent.
+    """
+    return {
+        "id": None,
+        "team_id": team_id,
+        "worker_id": worker_id,
+        "status": None,
+        "voluntary": 1,
+        **dict.fromkeys(("street", "house_number", "postcode", "city", "due_at", "risk_level")),
+        **(location or dict.fromkeys(("last_lat", "last_lon", "last_location_at"))),
+    }
+
+
+def subject(db: Database, alarm: dict) -> dict:
+    """Return the visit an alarm is about, or its stand-in when it has no visit."""
+    if alarm["visit_id"] is not None:
+        return get_visit(db, alarm["visit_id"])
+    where = {k: alarm[k] for k in ("last_lat", "last_lon", "last_location_at")}
+    return without_visit(alarm["team_id"], alarm["worker_id"], where)
+
+
 def add_reached(db: Database, alarm: dict, who: list[str]) -> list[str]:
     """Remember which groups an alarm has reached (repeats go to all of them)."""
     reached = json.loads(alarm["reached"] or "[]")
@@ -132,7 +162,12 @@ def alarm_or_404(db: Database, alarm_id: int, user) -> tuple[dict, dict]:
     alarm = get_alarm(db, alarm_id)
     if alarm is None:
         abort(404)
-    visit = visit_or_404(db, alarm["visit_id"], user)
+    if alarm["visit_id"] is None:  # a panic without a visit: for the team's office only
+        if user.role not in (OFFICE, COORDINATOR) or user.team_id != alarm["team_id"]:
+            abort(404)
+        visit = subject(db, alarm)
+    else:
+        visit = visit_or_404(db, alarm["visit_id"], user)
     # A duress alarm must never show on a phone at the scene; the worker sees none of theirs.
     at_scene = user.id == visit["worker_id"] or (
         alarm["kind"] == "duress" and user.id in recipients(db, visit, ["companions"])
@@ -145,10 +180,8 @@ def alarm_or_404(db: Database, alarm_id: int, user) -> tuple[dict, dict]:
 def acknowledge(db: Database, alarm_id: int, user) -> dict:
     """Acknowledge an alarm: the first acknowledgement wins; repeats stop until the timeout."""
     alarm = get_alarm(db, alarm_id)
-    if alarm is not None:
-        visit = visit_or_404(db, alarm["visit_id"], user)
-        if user.id == visit["worker_id"]:
-            raise ActionError(_("U kunt uw eigen alarm niet bevestigen."), status=403)
+    if alarm is not None and user.id == alarm["worker_id"]:
+        raise ActionError(_("U kunt uw eigen alarm niet bevestigen."), status=403)
     alarm, visit = alarm_or_404(db, alarm_id, user)
     with transaction(db):
         alarm = get_alarm(db, alarm_id)
@@ -163,7 +196,7 @@ def acknowledge(db: Database, alarm_id: int, user) -> dict:
             [user.id, iso(moment), alarm_id],
         )
         store.cancel_jobs(db, visit["id"], alarm_id=alarm_id)
-        if alarm["kind"] == "overdue":  # someone is on it: the ladder stops climbing
+        if alarm["kind"] in LADDER_KINDS:  # someone is on it: the ladder stops climbing
             store.cancel_jobs(db, visit["id"], kinds=("step",))
         timeout = json.loads(alarm["policy"] or "{}").get("ack_timeout", 900)
         store.add_job(

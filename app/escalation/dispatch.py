@@ -206,7 +206,7 @@ def _record(db: Database, row: dict, result: push.Result) -> None:
                 "update push_subscriptions set last_error = ? where id = ?",
                 [f"{result.status or ''} {result.error or ''}".strip(), row["subscription_id"]],
             )
-    if row["visit_id"] is not None:
+    if row["visit_id"] is not None or row["alarm_id"] is not None:
         store.log_event(
             db,
             row["visit_id"],

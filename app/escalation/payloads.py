@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..clock import local_text
 
-ALARM_KINDS = ("alarm", "panic", "duress")
+ALARM_KINDS = ("alarm", "panic", "duress", "missed_check", "wrong_pin")
 ACTION_SALT, RECEIPT_SALT = "vop-push-action", "vop-push-receipt"
 ACTION_MAX_AGE = 24 * 3600
 
@@ -52,7 +52,9 @@ def read_receipt_token(token: str) -> int | None:
 
 
 def address(visit: dict) -> str:
-    """Return a visit's address on one line."""
+    """Return a visit's address on one line (a panic without a visit says so)."""
+    if visit.get("street") is None:
+        return _("geen lopend bezoek")
     return f"{visit['street']} {visit['house_number']}, {visit['postcode']} {visit['city']}"
 
 
@@ -93,6 +95,26 @@ def _texts(kind: str, visit: dict, worker: dict) -> tuple[str, str]:
             "%(address)s · laatste locatie %(location)s · tel. %(phone)s",
             address=where,
             location=_location(visit),
+            phone=phone,
+        )
+    if kind == "halfway":
+        return _("Alles goed?"), _(
+            "%(address)s: u bent halverwege het bezoek. Tik op 'Alles goed', anders gaat er "
+            "een alarm naar kantoor.",
+            address=where,
+        )
+    if kind == "missed_check":
+        return _("ALARM: %(name)s reageert niet op de halfwegcheck", name=name), _(
+            "%(address)s · eindtijd %(time)s · tel. %(phone)s",
+            address=where,
+            time=_time(visit["due_at"]),
+            phone=phone,
+        )
+    if kind == "wrong_pin":
+        return _("ALARM: drie keer een onjuiste pincode bij %(name)s", name=name), _(
+            "Bij het uitchecken is drie keer een onjuiste pincode ingetoetst: %(address)s · "
+            "tel. %(phone)s. Het bezoek loopt nog.",
+            address=where,
             phone=phone,
         )
     if kind == "duress":
@@ -139,11 +161,15 @@ def push_payload(
             payload["alarm_id"] = alarm_id
             payload["url"] = path_for("office.alarm", alarm_id=alarm_id)
             payload["actions"] = [{"action": "open", "title": _("Alarm openen")}]
+        elif kind == "halfway":
+            payload["url"] = _visit_url(visit["id"])
+            payload["token"] = action_token(visit["id"], recipient["id"])
+            payload["actions"] = [{"action": "halfway_ok", "title": _("Alles goed")}]
         else:
             payload["url"] = _visit_url(visit["id"])
             payload["token"] = action_token(visit["id"], recipient["id"])
             payload["actions"] = [
-                {"action": "ok", "title": _("Ik ben oké")},
+                {"action": "ok", "title": _("Alles goed — 15 min erbij")},
                 {"action": "extend", "title": _("Verlengen")},
             ]
         return payload

@@ -27,6 +27,7 @@ DEFAULT_POLICY = {
     "renotify": 120,
     "repeat_limit": 10,
     "ack_timeout": 900,
+    "halfway_from": 0,  # visits at least this long get a halfway check; 0: only by measure
     "steps": [
         {"delay": 0, "who": ["worker"], "channels": ["push"]},
         {"delay": 300, "who": ["office", "companions"], "channels": ["push", "email"]},
@@ -46,7 +47,10 @@ LIMITS = {
     "renotify": (5, 3600),
     "repeat_limit": (0, 100),
     "ack_timeout": (30, 86400),
+    "halfway_from": (0, 86400),
 }
+# Fields a form from before they existed may lack: left blank, they take the default.
+OPTIONAL = {"halfway_from": 0}
 
 
 def default_policy() -> dict:
@@ -59,7 +63,7 @@ def load(db: Database, team_id: int | None) -> dict:
     row = db.execute(
         "select policy from escalation_policies where team_id = ?", [team_id]
     ).fetchone()
-    return json.loads(row[0]) if row else default_policy()
+    return {**OPTIONAL, **json.loads(row[0])} if row else default_policy()
 
 
 def save(db: Database, team_id: int, policy: dict, user_id: int | None) -> None:
@@ -117,6 +121,8 @@ def plan(policy: dict, visit: dict, start: datetime, due: datetime) -> list[dict
 
 def _number(form, name: str, errors: dict, low: int, high: int) -> int | None:
     raw = (form.get(name) or "").strip()
+    if not raw and name in OPTIONAL:
+        return OPTIONAL[name]
     try:
         value = int(raw)
     except ValueError:

@@ -6,10 +6,10 @@ from sqlite_utils import Database
 from ..clock import local_text, now, parse
 from ..incidents.texts import office_phone
 from ..visits.access import is_on_visit
-from . import actions
+from . import actions, halfway
 from .pins import has_duress_pin
 
-SHOW_OK_SECONDS = 600  # "Ik ben oké" appears in the visit's last ten minutes
+SHOW_OK_SECONDS = 600  # "Alles goed — 15 min erbij" appears in the visit's last ten minutes
 
 
 def _countdown(seconds: int) -> str:
@@ -43,6 +43,7 @@ class Screen:
             "show_ok": False,
             "due_text": "",
             "countdown": "",
+            "ask_check": False,  # the halfway check asks "Alles goed?"
         }
         if visit["status"] == "running":
             left = int((parse(visit["due_at"]) - now()).total_seconds())
@@ -52,6 +53,7 @@ class Screen:
                 show_ok=left <= SHOW_OK_SECONDS,
                 due_text=local_text(visit["due_at"], "HH:mm"),
                 countdown=_countdown(left),
+                ask_check=halfway.is_waiting(visit, now()),
             )
         return state
 
