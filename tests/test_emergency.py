@@ -5,8 +5,9 @@ import json
 
 import pytest
 
-from app.escalation import actions
+from app.escalation import actions, store
 from app.escalation.errors import ActionError
+from app.escalation.logtext import describe
 
 from .escalation_helpers import advance, log_events, running_visit, subscribe, types_for, user
 from .factories import assess_visit, make_visit, user_id
@@ -123,6 +124,12 @@ def test_the_third_wrong_pin_raises_an_alarm_to_the_office(db, clock, escalator,
         answers.append((response.status_code, "Onjuiste pincode." in response.get_data(True)))
     assert answers == [(422, True)] * 3  # the phone sees the same refusal each time
     advance(clock, escalator, 1)
+    office_board_log = [
+        describe(e) for e in store.visit_log(db, visit_id) if e["event"] == "wrong_pin"
+    ]
+    assert (
+        office_board_log == ["Demi Medewerker toetste een onjuiste pincode bij het uitchecken"] * 3
+    )
     assert alarms_of(db, visit_id) == [("wrong_pin", "open")]
     assert types_for(devices, "demo-kantoor") == ["wrong_pin"]
     assert types_for(devices, "demo-coordinator") == ["wrong_pin"]

@@ -709,3 +709,32 @@ def test_no_worker_page_scrolls_sideways_and_every_target_is_a_thumb(browser, se
     finally:
         context.close()
         no_running_visits(server)
+
+
+def test_the_new_worker_screens_have_no_wcag_violations(browser, server):
+    from .test_browser_shell import _axe_violations
+
+    no_running_visits(server)
+    visit_id = planned(server, house_number="72")
+    db = server.db()
+    try:
+        unassessed = make_visit(db, start_in_minutes=0, house_number="73", assessed=False)
+    finally:
+        db.conn.close()
+    context = browser.new_context(**PHONE)
+    try:
+        page = login_page(context, server.url, "demo-medewerker")
+        page.goto(f"{server.url}/bezoeken/{unassessed}/inschatting")
+        assert _axe_violations(page) == [], "assessment"
+        check_in(page, server, visit_id)
+        for path in ("/uitloggen", "/instellingen/", "/timer/zonder-verbinding?taal=nl"):
+            page.goto(server.url + path)
+            assert _axe_violations(page) == [], path
+        page.goto(f"{server.url}/timer/{visit_id}")
+        hold_alarm(page)
+        page.wait_for_url("**/alarm-verstuurd", timeout=8000)
+        page.mouse.up()
+        assert _axe_violations(page) == [], "panic confirmation"
+    finally:
+        context.close()
+        no_running_visits(server)
