@@ -636,6 +636,7 @@ TAP_TARGETS_JS = """() => {
 def assert_fits(page, name: str) -> None:
     """No sideways scrolling at 360 px, and every tap target at least 44x44 px."""
     width = page.evaluate("() => document.documentElement.scrollWidth")
+    print(f"scrollWidth {width} px: {name}")
     assert width <= 360, f"{name}: the page is {width} px wide"
     targets = page.evaluate(TAP_TARGETS_JS)
     assert targets["measured"] >= 3, f"{name}: no tap targets found"
