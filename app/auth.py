@@ -228,9 +228,34 @@ def renew():
     return redirect(safe_next(request.args.get("next"), url_for("home.index")), 303)
 
 
+def _running_visit_page():
+    """Return the warning page when the user is on a running visit, else None."""
+    from .escalation.emergency import running_visit
+    from .escalation.screen import with_timer
+
+    if not current_user.is_authenticated:
+        return None
+    db = get_db()
+    visit = running_visit(db, current_user.id)
+    if visit is None:
+        return None
+    return render_template("auth/logout.html", visit=with_timer(db, visit, current_user))
+
+
+@bp.get("/uitloggen")
+@login_required
+def logout_page():
+    """Ask before signing out: a running visit keeps its timer, and loses its buttons here."""
+    return _running_visit_page() or render_template("auth/logout.html", visit=None)
+
+
 @bp.post("/logout")
 def logout():
-    """Sign out and end this session on the server."""
+    """Sign out and end this session on the server (after a warning while a visit runs)."""
+    if not request.form.get("confirm"):
+        warning = _running_visit_page()
+        if warning is not None:
+            return warning, 409
     if current_user.is_authenticated:
         audit.record("logout", "ok", object_type="user", object_id=current_user.id)
         from .escalation import push  # the escalation capability imports this module

@@ -12,6 +12,7 @@ from .followup.checks import local_date
 from .followup.flags import incomplete_count
 from .followup.register import overdue
 from .incidents.visibility import reports_for
+from .visits.approval import pending
 from .visits.listing import worker_today
 
 bp = Blueprint("home", __name__)
@@ -32,9 +33,11 @@ def _office(db) -> dict:
 
 
 def _coordinator(db) -> dict:
-    """The coordinator's home: the team's reports, and how much follow-up is overdue."""
+    """The coordinator's home: requests for approval first, then the reports to follow up,
+    and how much follow-up is overdue."""
     moment = now()
     return {
+        "requests": pending(db, current_user.team_id),
         "reports": reports_for(db, current_user, 50),
         "overdue": overdue(db, current_user.team_id, moment),
         "incomplete_flags": incomplete_count(db, current_user.team_id, local_date(moment)),

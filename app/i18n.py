@@ -8,9 +8,18 @@ from .users import LANGUAGES
 
 
 def select_locale() -> str:
-    """Pick the signed-in user's language, else the browser's, else Dutch."""
+    """Pick the signed-in user's language, else the browser's, else Dutch.
+
+    A page the service worker keeps is fetched once per language (`?taal=en`): the phone
+    shows the one of the language its user last saw.
+    """
+    from .pwa import PRECACHED_PAGES
+
     if not has_request_context():
         return "nl"  # command-line output
+    asked = request.args.get("taal")
+    if asked in LANGUAGES and request.endpoint in PRECACHED_PAGES:
+        return asked
     if current_user and current_user.is_authenticated and current_user.language:
         return current_user.language
     return request.accept_languages.best_match(list(LANGUAGES), default="nl")

@@ -289,6 +289,38 @@ def location_accuracy(db: Database) -> None:
     db["visits"].add_column("last_accuracy", float)
 
 
+@migrations(name="0020_alarms_without_visit")
+def alarms_without_visit(db: Database) -> None:
+    """Let a panic raise an alarm while no visit runs: alarms, jobs and log without a visit."""
+    from .escalation.schema import allow_alarms_without_visit
+
+    allow_alarms_without_visit(db)
+
+
+@migrations(name="0021_checkout_pin")
+def checkout_pin(db: Database) -> None:
+    """A personal check-out PIN beside the duress PIN."""
+    from .escalation.schema import add_checkout_pins
+
+    add_checkout_pins(db)
+
+
+@migrations(name="0022_halfway_check")
+def halfway_check(db: Database) -> None:
+    """The halfway check of a visit: when it is due, when it was answered."""
+    from .visits.schema import add_halfway_check
+
+    add_halfway_check(db)
+
+
+@migrations(name="0023_approval_requests")
+def approval_requests(db: Database) -> None:
+    """Requests for a coordinator's approval of a check-in, and their decisions."""
+    from .visits.schema import create_approval_requests
+
+    create_approval_requests(db)
+
+
 @migrations(name="0030_security")
 def security(db: Database) -> None:
     """Two-factor login, recovery codes, devices tied to the session that registered them.

@@ -25,6 +25,7 @@ SHELL_FILES = [
     "js/outbox-report.js",  # the incident report form through the outbox
     "css/incidents.css",
     "js/panic.js",  # visit buttons: countdown, hold-to-alarm
+    "js/visit-offline.js",  # the running visit's screen without signal
     "js/board.js",
     "js/push.js",
     "css/escalation.css",
@@ -55,15 +56,25 @@ def shell_assets() -> list[str]:
     return VENDOR_CSS + VENDOR_JS + SHELL_FILES
 
 
-# Pages the service worker keeps for use without signal; none names a user. The offline page
-# comes last: the worker falls back to it.
-PRECACHED_PAGES = ("incidents.shell", "visits.protocol_card", "pwa.offline")
+# Pages the service worker keeps for use without signal, each in every language (`?taal=`);
+# none names a user. The offline page comes last: the worker falls back to it.
+PRECACHED_PAGES = (
+    "incidents.shell",
+    "visits.protocol_card",
+    "timer.offline_visit",
+    "pwa.offline",
+)
 CSRF_META = re.compile(rb'<meta name="csrf-token" content="[^"]*">')
 
 
+def precached_urls() -> list[str]:
+    """Return the addresses of the kept pages, each in every language."""
+    return [url_for(e, taal=lang) for e in PRECACHED_PAGES for lang in LANGUAGES]
+
+
 def _page_bytes(app: Flask, endpoint: str, language: str) -> bytes:
-    """Render a precached page as a phone in this language would fetch it (no CSRF token)."""
-    path = app.url_map.bind("localhost").build(endpoint)
+    """Render a precached page as the service worker fetches it in a language (no CSRF token)."""
+    path = app.url_map.bind("localhost").build(endpoint, {"taal": language})
     # A fresh app context per page: `g` (the locale, the user) is its own, not the asker's.
     with (
         app.app_context(),
@@ -125,14 +136,18 @@ def service_worker():
     version = app.extensions.get("vop_sw_version")
     if version is None:  # rendered once per process: the files do not change while it runs
         version = app.extensions["vop_sw_version"] = shell_version(app)
-    urls = [url_for("static", filename=name) for name in shell_assets()]
-    urls += [url_for(endpoint) for endpoint in PRECACHED_PAGES]
+    urls = [url_for("static", filename=name) for name in shell_assets()] + precached_urls()
     routes = {
-        "report_shell": url_for("incidents.shell"),
+        "pages": {
+            "report_shell": url_for("incidents.shell"),
+            "protocol_card": url_for("visits.protocol_card"),
+            "visit": url_for("timer.offline_visit"),
+            "offline": url_for("pwa.offline"),
+        },
+        "languages": list(LANGUAGES),
         "report_form": url_for("incidents.new"),
         "outbox": url_for("static", filename="js/outbox.js"),
         "icon": url_for("static", filename="icons/icon-192.png"),
-        "offline": url_for("pwa.offline"),
     }
     body = SW_SOURCE.read_text().replace("__VERSION__", version)
     body = body.replace("__PRECACHE__", json.dumps(urls)).replace("__ROUTES__", json.dumps(routes))

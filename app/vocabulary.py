@@ -12,9 +12,16 @@ from .db import transaction
 
 VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
     ("visits", "status"): ("planned", "running", "ended", "cancelled"),
-    ("escalation_jobs", "kind"): ("reminder", "step", "alarm_all", "renotify", "ack_timeout"),
+    ("escalation_jobs", "kind"): (
+        "reminder",
+        "step",
+        "alarm_all",
+        "renotify",
+        "ack_timeout",
+        "halfway",
+    ),
     ("escalation_jobs", "status"): ("pending", "done", "cancelled"),
-    ("alarms", "kind"): ("overdue", "panic", "duress"),
+    ("alarms", "kind"): ("overdue", "panic", "duress", "missed_check", "wrong_pin"),
     ("alarms", "status"): ("open", "acknowledged", "resolved"),
     # escalation/alarms.py OUTCOME_CLASS says which are real, false and test alarms.
     ("alarms", "outcome"): (
@@ -35,6 +42,11 @@ VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "test",
         "office_alerted",
         "alarm_seen",
+        "missed_check",
+        "wrong_pin",
+        "halfway",
+        "approval_request",
+        "approval_decision",
     ),
     ("deliveries", "status"): (
         "pending",
@@ -65,6 +77,7 @@ VOCABULARY: dict[tuple[str, str], tuple[str, ...]] = {
         "email",
         "phone",
     ),
+    ("approval_requests", "status"): ("pending", "given", "refused", "withdrawn"),
 }
 PREFIX = "vocabulary_"
 

@@ -1,44 +1,29 @@
 // Veilig op Pad service worker.
-// Precaches the static shell (never an authenticated page) and serves the offline page
-// when a navigation finds no network. The server (app/pwa.py) fills in VERSION (a hash of
-// this file, the shell files and the precached pages), PRECACHE and ROUTES, so any change
-// installs a new worker that takes over at once.
+// Precaches the static shell and the pages kept for use without signal (never one that names
+// a user), each in every language. A navigation that finds no network gets, in the language
+// the phone last showed: the report form for the report's addresses, the protocol card for
+// its own, the running visit's screen while a visit runs on this phone, else the offline
+// page. The server (app/pwa.py) fills in VERSION (a hash of this file, the shell files and the
+// precached pages), PRECACHE and ROUTES, so any change installs a new worker at once.
 "use strict";
 
 const VERSION = "__VERSION__";
 const CACHE = "vop-shell-" + VERSION;
 const PRECACHE = __PRECACHE__;
 const ROUTES = __ROUTES__;
-const OFFLINE_URL = ROUTES.offline;
+const PAGES = ROUTES.pages; // the pages kept for use without signal, each per language
+const LANGUAGES = ROUTES.languages;
 
 // ---- sync: offline incident reports and visit actions -----------------------------------
-// The report form without network: navigations to the form fall back to the precached,
-// empty form shell (no personal data). Registered before the general fetch handler, which
-// it then keeps out of these requests. Background Sync flushes the outbox (static/js/outbox.js,
-// shared with the pages) when the browser has it; pages also flush on load and on `online`.
-const REPORT_SHELL_URL = ROUTES.report_shell;
-const REPORT_FORM_PATHS = [ROUTES.report_shell, ROUTES.report_form];
+// Background Sync flushes the outbox (static/js/outbox.js, shared with the pages) when the
+// browser has it; pages also flush on load and on `online`. The outbox's database also holds
+// the device record (the running visit, the language) that chooses the page shown offline.
 try {
   importScripts(ROUTES.outbox);
 } catch (err) {
   // Without the outbox the worker still serves the shell; pages keep flushing themselves.
   console.warn("Outbox niet geladen in de service worker", err);
 }
-
-self.addEventListener("fetch", (event) => {
-  const request = event.request;
-  const url = new URL(request.url);
-  if (request.method !== "GET" || request.mode !== "navigate" || url.origin !== self.location.origin) return;
-  if (!REPORT_FORM_PATHS.includes(url.pathname)) return;
-  event.stopImmediatePropagation();
-  event.respondWith(
-    fetch(request).catch(() =>
-      caches
-        .match(REPORT_SHELL_URL, { cacheName: CACHE })
-        .then((hit) => hit || caches.match(OFFLINE_URL, { cacheName: CACHE })),
-    ),
-  );
-});
 
 self.addEventListener("sync", (event) => {
   if (event.tag === "vop-outbox" && self.vopOutbox) event.waitUntil(self.vopOutbox.backgroundFlush());
@@ -67,13 +52,34 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+function language(record) {
+  if (record && LANGUAGES.includes(record.language)) return record.language;
+  const guess = String(self.navigator.language || "").slice(0, 2);
+  return LANGUAGES.includes(guess) ? guess : LANGUAGES[0];
+}
+
+function kept(page, lang) {
+  return caches.match(page + "?taal=" + lang, { cacheName: CACHE });
+}
+
+// The page to show for a navigation without network.
+async function offlinePage(url) {
+  const record = self.vopOutbox ? await self.vopOutbox.device.get() : null;
+  const lang = language(record);
+  let page = PAGES.offline;
+  if (url.pathname === PAGES.report_shell || url.pathname === ROUTES.report_form) page = PAGES.report_shell;
+  else if (url.pathname === PAGES.protocol_card) page = PAGES.protocol_card;
+  else if (record && record.worker && record.visit) page = PAGES.visit;
+  return (await kept(page, lang)) || (await kept(PAGES.offline, lang)) || Response.error();
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (request.mode === "navigate") {
     // Pages are always fetched fresh and never stored: they may hold personal data.
-    event.respondWith(fetch(request).catch(() => caches.match(OFFLINE_URL, { cacheName: CACHE })));
+    event.respondWith(fetch(request).catch(() => offlinePage(url)));
     return;
   }
   if (PRECACHE.includes(url.pathname)) {
@@ -88,9 +94,11 @@ self.addEventListener("fetch", (event) => {
 // body, url; office alarms also visit_id and alarm_id; reminders carry a signed token for
 // their buttons. The worker reports each receipt, so the office board shows when a device
 // last really got a push (some push services accept messages for dead subscriptions).
-// Buttons: office "Alarm openen"; worker "Ik ben oké" and "Verlengen" (15 minutes).
+// Buttons: office "Alarm openen"; worker "Alles goed — 15 min erbij" and "Verlengen" (15
+// minutes), and on the halfway check "Alles goed".
 const PUSH_ICON = ROUTES.icon;
-const ALARM_TYPES = ["alarm", "panic", "duress"];
+const ALARM_TYPES = ["alarm", "panic", "duress", "missed_check", "wrong_pin"];
+const WORKER_ACTIONS = ["ok", "extend", "halfway_ok"];
 
 function pushData(event) {
   if (!event.data) return {};
@@ -117,7 +125,7 @@ self.addEventListener("push", (event) => {
     body: data.body || "",
     tag: data.tag || undefined,
     renotify: Boolean(data.tag),
-    requireInteraction: alarm || data.type === "overdue",
+    requireInteraction: alarm || data.type === "overdue" || data.type === "halfway",
     icon: PUSH_ICON,
     badge: PUSH_ICON,
     vibrate: alarm ? [400, 150, 400, 150, 400] : [200],
@@ -143,7 +151,7 @@ self.addEventListener("notificationclick", (event) => {
   const note = event.notification;
   const data = note.data || {};
   note.close();
-  if ((event.action === "ok" || event.action === "extend") && data.token) {
+  if (WORKER_ACTIONS.includes(event.action) && data.token) {
     // Answer straight from the notification; when that fails (offline, expired), open the app.
     event.waitUntil(
       postJson("/push/actions", { action: event.action, token: data.token, at: new Date().toISOString() })

@@ -124,8 +124,9 @@ class AuthActions:
             return pyotp.TOTP(secret).at(now())
 
     def logout(self):
+        """Sign out, past the warning a running visit gives (the user confirmed it)."""
         token = csrf_token(self._client)
-        return self._client.post("/logout", data={"csrf_token": token})
+        return self._client.post("/logout", data={"csrf_token": token, "confirm": "1"})
 
     def post(self, path: str, data: dict | None = None, **kwargs):
         """POST a form with a valid CSRF token, as the browser would."""

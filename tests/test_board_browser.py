@@ -81,7 +81,7 @@ def overdue_alarm(server, house: str) -> int:
 def duress_alarm(server, house: str) -> int:
     """A running visit checked out with the duress PIN."""
     with server_app(server) as (_app, db):
-        pins.save_duress_pin(db, user_id(db, "demo-medewerker"), "4711")
+        pins.save_pins(db, user_id(db, "demo-medewerker"), "1234", "4711")
         visit_id = make_visit(db, expected_minutes=120, house_number=house)
         actions.check_in(db, visit_id, _worker(db), at=None)
         actions.check_out(db, visit_id, _worker(db), at=None, pin="4711")

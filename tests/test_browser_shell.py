@@ -12,11 +12,20 @@ pytestmark = pytest.mark.browser
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
+def open_menu(page) -> None:
+    """Open the header's menu (account, settings, logout), unless it is open already."""
+    if not page.locator("details.app-menu[open]").count():
+        page.get_by_text("Menu", exact=True).click()
+
+
 @pytest.mark.parametrize("username", list(HOMES))
 def test_each_demo_user_reaches_their_home_screen(phone, live_server, username):
     page = login_page(phone, live_server.url, username)
     assert page.url == live_server.url + "/"
     assert page.locator("h1").inner_text() == HOMES[username]
+    header = page.locator(".app-header").bounding_box()
+    assert header["height"] <= 60  # a compact header: the phone's screen is for the work
+    open_menu(page)
     box = page.get_by_role("button", name="Uitloggen").bounding_box()
     assert box["height"] >= 44  # a touch target a thumb can hit
 

@@ -290,7 +290,7 @@ def test_a_duress_alarm_and_its_acknowledgement_show_nothing_on_the_worker_s_pho
 
     subscribe(db, "demo-medewerker", push_service, "phone")
     subscribe(db, "demo-kantoor", push_service, "office")
-    pins.save_duress_pin(db, user_id(db, "demo-medewerker"), "4711")
+    pins.save_pins(db, user_id(db, "demo-medewerker"), "1234", "4711")
     visit_id = running_visit(db, clock, minutes=60)
     # A panic earlier on (seen by the office), then the check-out under duress.
     actions.panic(db, visit_id, user(db, "demo-medewerker"), at=clock())
@@ -319,7 +319,8 @@ def test_a_duress_alarm_and_its_acknowledgement_show_nothing_on_the_worker_s_pho
     auth.login("demo-medewerker")
     for path in (f"/timer/{visit_id}", f"/bezoeken/{visit_id}", "/"):
         page = client.get(path).get_data(as_text=True)
-        assert "gewaarschuwd" not in page and "alarm gezien" not in page, path
+        assert "esc-office-notice" not in page, path
+        assert "Het kantoor is gewaarschuwd" not in page and "alarm gezien" not in page, path
 
 
 def test_every_outcome_is_a_real_false_or_test_alarm():

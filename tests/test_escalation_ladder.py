@@ -234,11 +234,15 @@ def test_check_out_of_a_visit_that_is_not_running_changes_nothing(db, clock, ctx
 def test_duress_pin_raises_a_silent_alarm(db, clock, escalator, devices, web):
     client, auth = web
     auth.login("demo-medewerker")
+    pins = {"checkout_pin": "1234", "checkout_pin_repeat": "1234"}
     assert (
-        auth.post("/instellingen/noodcode", {"pin": "4711", "pin_repeat": "4711"}).status_code
+        auth.post(
+            "/instellingen/noodcode", {**pins, "pin": "4711", "pin_repeat": "4711"}
+        ).status_code
         == 303
     )
-    assert "Uw noodcode is ingesteld." in client.get("/instellingen/").get_data(as_text=True)
+    settings = client.get("/instellingen/").get_data(as_text=True)
+    assert "Uw pincode en noodcode zijn ingesteld." in settings
     normal = running_visit(db, clock, minutes=60)
     forced = running_visit(db, clock, minutes=60, house_number="14")
     companion = _companion(db, forced)

@@ -165,7 +165,9 @@ def test_panic_without_the_hold_asks_first(db, clock, escalator, web, push_servi
     assert response.status_code == 200 and "Alarm versturen?" in response.get_data(as_text=True)
     assert db["alarms"].count == 0
     response = auth.post(f"/timer/{visit_id}/alarm", {"held": "1"}, follow_redirects=True)
-    assert "Alarm verstuurd" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Verstuurd" in page and "Aangekomen bij de server om 10:00:00." in page
+    assert "Wordt nu doorgestuurd" in page and "Uw locatie is niet meegestuurd." in page
     escalator.tick()
     assert types_for(push_service, "office") == ["panic"]
 
@@ -275,12 +277,14 @@ def test_resolving_from_the_board_logs_every_step(db, clock, escalator, web):
         ("abcd", "abcd", "pin", "Kies een noodcode van 4 tot 8 cijfers."),
         ("123456789", "123456789", "pin", "Kies een noodcode van 4 tot 8 cijfers."),
         ("4711", "4712", "pin_repeat", "De twee codes zijn niet gelijk."),
+        ("1234", "1234", "pin", "Kies een noodcode die anders is dan uw eigen pincode."),
     ],
 )
 def test_a_bad_duress_pin_is_refused(db, web, pin, repeat, field, message):
     client, auth = web
     auth.login("demo-medewerker")
-    response = auth.post("/instellingen/noodcode", {"pin": pin, "pin_repeat": repeat})
+    pins = {"checkout_pin": "1234", "checkout_pin_repeat": "1234"}
+    response = auth.post("/instellingen/noodcode", {**pins, "pin": pin, "pin_repeat": repeat})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert message in page and f'id="e-{field}"' in page

@@ -73,7 +73,13 @@ def test_the_monthly_alarm_table(ctx, db):
     oct_row, nov_row = table["months"]
     assert oct_row["month"] == (2026, 10) and nov_row["month"] == (2026, 11)
     assert oct_row["total"] == 10
-    assert oct_row["kinds"] == {"overdue": 7, "panic": 2, "duress": 1}
+    assert oct_row["kinds"] == {
+        "overdue": 7,
+        "panic": 2,
+        "duress": 1,
+        "missed_check": 0,
+        "wrong_pin": 0,
+    }
     # Acknowledged: 3, 5, 8, 10, 12, 20, 30, 41, 90 (9 of 10).
     assert (oct_row["p50"], oct_row["p90"]) == (12, 90)
     assert oct_row["within_10"] == 40  # 3, 5, 8, 10 of all ten

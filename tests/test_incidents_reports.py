@@ -113,8 +113,8 @@ def test_the_offline_shell_needs_no_login_and_names_nobody(client, auth):
     assert 'action="/logout"' not in page
     worker = client.get("/sw.js").get_data(as_text=True)
     assert (
-        '"/incidenten/formulier"' in worker and '"/offline"]' in worker
-    )  # offline page stays last
+        '"/incidenten/formulier?taal=nl"' in worker and '"/offline?taal=en"]' in worker
+    )  # offline page stays last, each kept page in every language
     assert "/static/js/outbox.js" in worker
 
 

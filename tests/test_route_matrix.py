@@ -21,6 +21,24 @@ from app.legacy import MOVED
 from .world import ROLES, built, fingerprint
 
 MATRIX = {
+    (
+        "GET",
+        "/timer/<int:visit_id>/alarm-verstuurd/stand",
+    ): "302 200 404 200 200 404 404 404 404 404",
+    ("GET", "/timer/alarm-verstuurd"): "302 200 200 200 200 200 200 200 200 200",
+    ("GET", "/timer/alarm-verstuurd/stand"): "302 200 200 200 200 200 200 200 200 200",
+    ("GET", "/timer/zonder-verbinding"): "200 200 200 200 200 200 200 200 200 200",
+    ("GET", "/uitloggen"): "302 200 200 200 200 200 200 200 200 200",
+    (
+        "POST",
+        "/bezoeken/<int:visit_id>/toestemming/vragen",
+    ): "302 303 404 303 303 404 404 404 404 404",
+    (
+        "POST",
+        "/bezoeken/<int:visit_id>/toestemming/weigeren",
+    ): "302 403 403 403 422 403 403 403 404 403",
+    ("POST", "/timer/<int:visit_id>/halfweg"): "302 409 404 403 403 404 404 404 404 404",
+    ("POST", "/timer/alarm"): "302 200 200 200 200 200 200 200 200 200",
     ("GET", "/login/opnieuw"): "302 200 200 200 200 200 200 200 200 200",
     ("GET", "/opvolging/"): "302 403 403 403 200 403 403 403 200 403",
     ("GET", "/opvolging/<int:incident_id>"): "302 403 403 403 200 403 403 403 404 403",
@@ -121,7 +139,7 @@ MATRIX = {
     ("POST", "/login"): "401 401 401 401 401 401 401 401 401 401",
     ("GET", "/login/tweede-stap"): "302 302 302 302 302 302 302 302 302 302",
     ("POST", "/login/tweede-stap"): "302 302 302 302 302 302 302 302 302 302",
-    ("POST", "/logout"): "303 303 303 303 303 303 303 303 303 303",
+    ("POST", "/logout"): "303 409 303 303 303 303 303 303 303 303",
     ("GET", "/manifest.webmanifest"): "200 200 200 200 200 200 200 200 200 200",
     ("GET", "/offline"): "200 200 200 200 200 200 200 200 200 200",
     ("POST", "/push/actions"): "400 400 400 400 400 400 400 400 400 400",

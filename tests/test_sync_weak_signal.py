@@ -243,7 +243,7 @@ def test_a_hanging_panic_is_queued_and_offers_112_after_four_seconds(phone, live
     ("button", "message", "event"),
     [
         ("Ik ben veilig", "Dit bezoek loopt niet; uitchecken kan niet.", "checked_out"),
-        ("+15 min", "Dit bezoek loopt niet; verlengen kan niet.", "extended"),
+        ("Verleng 15 min", "Dit bezoek loopt niet; verlengen kan niet.", "extended"),
     ],
 )
 def test_a_refused_action_shows_the_dutch_reason_and_queues_nothing(

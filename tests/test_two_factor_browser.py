@@ -11,6 +11,7 @@ from app import users
 
 from .conftest import login_page
 from .factories import CHEAP_HASH
+from .test_browser_shell import open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +51,8 @@ def submit(page, selector: str = "main button[type=submit]") -> None:
 
 
 def log_out(page) -> None:
-    page.click("form.inline-form button[type=submit]")
+    open_menu(page)
+    page.click(".app-menu form button[type=submit]")
     page.wait_for_url("**/login")
 
 
@@ -90,7 +92,7 @@ def test_enrol_then_log_in_with_a_code_and_once_with_a_recovery_code(live_server
     page.fill("#f-code", totp.at(time.time() + 30))
     submit(page)
     assert page.url == base + "/"
-    assert "Kim Kantoor" in page.locator(".app-user").inner_text()
+    assert "Kim Kantoor" in page.locator(".app-user").text_content()
     log_out(page)
 
     page = sign_in(phone, base, "kim.kantoor")

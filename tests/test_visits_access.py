@@ -31,6 +31,10 @@ URLS = [
     ("POST", "/bezoeken/{id}/inschatting/uitkomst", {"a-alone": "yes"}, 200),
     ("POST", "/bezoeken/{id}/maatregelen", {"measure": "share_conditions"}, 303),
     ("POST", "/bezoeken/{id}/toestemming", {"reason": "Collega belt elk kwartier."}, 303),
+    # Nothing here needs the coordinator: asked, the worker is told so (303), nothing stored.
+    ("POST", "/bezoeken/{id}/toestemming/vragen", {}, 303),
+    # No request waits: refused with a message (422), nothing changes.
+    ("POST", "/bezoeken/{id}/toestemming/weigeren", {"refusal": "Niet zonder politie."}, 422),
     ("GET", "/bezoeken/{id}/wijzigen", None, 200),
     ("POST", "/bezoeken/{id}/wijzigen", EDIT_FORM, 303),
     ("POST", "/bezoeken/{id}/annuleren", {}, 303),
@@ -38,12 +42,12 @@ URLS = [
     ("POST", "/bezoeken/{id}/begeleiders/{companion}/verwijderen", {}, 303),
 ]
 CHANGE_URLS = {path for _m, path, _d, _s in URLS} - {"/bezoeken/{id}"}
-APPROVE = "/bezoeken/{id}/toestemming"
+COORDINATOR_ONLY = {"/bezoeken/{id}/toestemming", "/bezoeken/{id}/toestemming/weigeren"}
 
 
 def expected(role_rule: str, path: str):
     """Return the expected answer for a kind of user on a URL."""
-    if path == APPROVE and role_rule != "coordinator":
+    if path in COORDINATOR_ONLY and role_rule != "coordinator":
         return HIDDEN if role_rule == "other-coordinator" else FORBIDDEN
     return {
         "owner": OK,
@@ -116,7 +120,13 @@ def visit_with_open_measure(db) -> tuple[int, int]:
 
 def snapshot(db, visit_id: int) -> tuple:
     """Return everything a refused request must leave as it was."""
-    tables = ("visit_companions", "risk_assessments", "measure_confirmations", "visit_approvals")
+    tables = (
+        "visit_companions",
+        "risk_assessments",
+        "measure_confirmations",
+        "visit_approvals",
+        "approval_requests",
+    )
     return (dict(db["visits"].get(visit_id)), *(db[t].count for t in tables))
 
 
@@ -129,7 +139,7 @@ def test_every_visit_url_follows_the_access_rule(client, auth, db, username):
         visit_id, companion = visit_with_open_measure(db)
         url = path.format(id=visit_id, companion=companion)
         if path == "/bezoeken/{id}/inschatting" and method == "POST":
-            data = {"protocol_id": protocol.current(db, 1)["id"]}
+            data = {"protocol_id": protocol.current(db, 1)["id"], "none_apply": "yes"}
         before = snapshot(db, visit_id)
         response = client.get(url) if method == "GET" else auth.post(url, data)
         want = expected(USERS[username], path)

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from app.visits import defaults as d
-from app.visits import protocol, risk
+from app.visits import history, protocol, risk
 from app.visits.gate import check_in_blockers
 from app.visits.planning import local_input
 
@@ -39,9 +39,16 @@ def add_incident(db, team_id: int, address_key: str = "3511AB|12", **extra) -> i
 
 
 def assess(auth, db, visit_id: int, answers: dict, measures=()):
-    """Post the assessment form as the browser would, under the team's current protocol."""
-    team_id = db["visits"].get(visit_id)["team_id"]
+    """Post the assessment form as the browser would, under the team's current protocol.
+
+    A voluntary visit's checklist without a tick is answered with "Geen van deze".
+    """
+    visit = db["visits"].get(visit_id)
+    team_id = visit["team_id"]
     data = {f"a-{k}": v for k, v in answers.items()}
+    facts = risk.known_facts(db, visit, history.known(db, visit))
+    if visit["voluntary"] and not any(v == "yes" and k not in facts for k, v in answers.items()):
+        data["none_apply"] = "yes"
     data |= {"measure": list(measures), "protocol_id": protocol.current(db, team_id)["id"]}
     return auth.post(f"/bezoeken/{visit_id}/inschatting", data)
 
@@ -107,9 +114,12 @@ def test_a_voluntary_visit_gets_the_quick_checklist_with_known_facts_filled_in(c
     visit_id = make_visit(db, assessed=False)
     auth.login("demo-medewerker")
     page = client.get(f"/bezoeken/{visit_id}/inschatting").get_data(as_text=True)
-    assert "Vink aan wat van toepassing is" in page
-    assert 'name="a-first_visit" value="yes" checked' in page  # the team never went there
-    assert 'name="a-alone" value="yes" checked' in page  # nobody goes along
+    assert "Is een van deze van toepassing?" in page and "Geen van deze" in page
+    assert 'name="a-first_visit" value="yes" checked disabled' in page  # never went there
+    assert 'name="a-alone" value="yes" checked disabled' in page  # nobody goes along
+    assert "(volgens de planning)" in page
+    # Nothing the app does not know is ticked, and "Geen van deze" is not chosen for them.
+    assert page.count(" checked") == 2
     assert 'name="a-resistance_expected"' not in page  # involuntary only
     assert "Geen eerdere incidenten of actieve maatregelen bekend." in page
     assert '<span class="level level--low">Laag</span>' in page
@@ -130,6 +140,35 @@ def test_a_voluntary_low_visit_is_assessed_in_one_post(auth, db):
     assert check_in_blockers(db, visit_id) == []
     [audit] = db.query("select * from audit_log where action = 'visit.assess'")
     assert json.loads(audit["detail"])["level"] == "low"
+
+
+def test_an_untouched_voluntary_checklist_is_not_a_no(auth, db):
+    visit_id = make_visit(db, assessed=False)
+    auth.login("demo-medewerker")
+    team_id = db["visits"].get(visit_id)["team_id"]
+    data = {"protocol_id": protocol.current(db, team_id)["id"], "measure": ["inform_colleague"]}
+    response = auth.post(f"/bezoeken/{visit_id}/inschatting", data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="e-a-none_apply"' in page and "Een lege lijst is geen nee." in page
+    assert db["risk_assessments"].count == 0
+    both = {**data, "a-weapons": "yes", "none_apply": "yes"}  # a tick and "none": which?
+    assert auth.post(f"/bezoeken/{visit_id}/inschatting", both).status_code == 422
+    assert db["risk_assessments"].count == 0
+    ticked = {**data, "a-animals": "yes"}  # a tick is an answer: the rest do not apply
+    assert auth.post(f"/bezoeken/{visit_id}/inschatting", ticked).status_code == 303
+    row = db["risk_assessments"].get(db["visits"].get(visit_id)["assessment_id"])
+    stored = json.loads(row["answers"])
+    assert stored["animals"] is True and stored["weapons"] is False
+    assert stored["first_visit"] is True and stored["alone"] is True  # what the app knows
+
+
+def test_an_involuntary_visit_asks_what_it_does_not_know_and_prefills_no_no(client, auth, db):
+    visit_id = make_visit(db, voluntary=False, purpose="enforcement", assessed=False)
+    auth.login("demo-medewerker")
+    page = client.get(f"/bezoeken/{visit_id}/inschatting").get_data(as_text=True)
+    assert 'name="a-alone" value="yes" checked disabled' in page
+    assert 'value="no" checked' not in page  # no question is pre-answered with a no
 
 
 def test_an_involuntary_visit_needs_an_answer_to_every_question(auth, db):
@@ -180,7 +219,8 @@ def test_history_is_shown_kind_and_date_only_and_cannot_be_unticked(client, auth
     row = db["risk_assessments"].get(db["visits"].get(visit_id)["assessment_id"])
     stored = json.loads(row["answers"])
     assert stored["earlier_incidents"] is True and stored["active_measures"] is True
-    assert row["level"] == "high"  # involuntary 2 + incidents 3 + ban 3 = 8
+    # involuntary 2 + incidents 3 + ban 3, and from the planning: first visit 1 + alone 1
+    assert row["level"] == "police"
 
 
 def test_an_expired_measure_and_another_address_are_not_history(client, auth, db):

@@ -1,5 +1,6 @@
 """Acceptance 1 and 2 of the visits issue in a real Chromium on a phone-sized window."""
 
+import json
 import re
 import uuid
 
@@ -208,26 +209,34 @@ def test_voluntary_low_risk_visit_in_few_taps(phone, day_server, record_property
     taps.tap(page.get_by_role("button", name="Bezoek opslaan"))
     page.wait_for_url(re.compile(r"/bezoeken/\d+/inschatting$"))
     assert page.locator("#uitkomst .level").inner_text() == "Laag"
+    # Nothing is answered for the worker: an untouched list is no "no", one tap says so.
+    assert page.locator("input[name=none_apply]:checked").count() == 0
+    taps.tap(page.get_by_text("Geen van deze", exact=True))
     for measure in page.locator("#uitkomst input[name=measure]").all():
         taps.tap(measure)
-    taps.tap(page.get_by_role("button", name="Inschatting opslaan"))
+    taps.tap(page.get_by_role("button", name="Opslaan en inchecken"))
     page.wait_for_url(re.compile(r"/bezoeken/\d+$"))
-    page.locator("#ready").wait_for()
+    page.get_by_role("button", name="Ik ben veilig — bezoek afronden").wait_for()
     visit_id = int(page.url.rsplit("/", 1)[1])
     record_property("taps_voluntary_low_risk", taps.count)
-    print(f"\nTaps and keystrokes besides the address: {taps.count}")
-    assert taps.count <= 8
-    assert taps.count == 5  # new visit, save, two measures, save assessment
+    print(f"\nTaps from the home screen to checked in, besides the address: {taps.count}")
+    assert taps.count <= 6
+    assert taps.count == 6  # new visit, save, "none of these", two measures, save and check in
     db = day_server.db()
-    visit = db.execute("select risk_level, voluntary from visits where id = ?", [visit_id])
-    assert tuple(visit.fetchone()) == ("low", 1)
+    visit = db.execute(
+        "select risk_level, voluntary, status, assessment_id from visits where id = ?", [visit_id]
+    ).fetchone()
+    assert tuple(visit)[:3] == ("low", 1, "running")
     confirmed = db.execute(
-        "select count(*) from measure_confirmations c join visits v "
-        "on v.assessment_id = c.assessment_id where v.id = ?",
-        [visit_id],
+        "select count(*) from measure_confirmations where assessment_id = ?", [visit[3]]
     ).fetchone()[0]
+    answers = json.loads(
+        db.execute("select answers from risk_assessments where id = ?", [visit[3]]).fetchone()[0]
+    )
     db.conn.close()
     assert confirmed == 2
+    assert answers["first_visit"] and answers["alone"]  # what the app knows from the planning
+    assert not answers["weapons"]  # answered "none of these" by the worker, not pre-answered
     assert not [e for e in errors if "Content Security Policy" in e]
 
 

@@ -54,9 +54,10 @@ def test_editing_the_protocol_changes_new_assessments_only(auth, db, client, mak
     assess(auth, db, new_visit, {"alone": "yes"}, ["inform_colleague", "share_conditions"])
     old = db["risk_assessments"].get(db["visits"].get(old_visit)["assessment_id"])
     fresh = db["risk_assessments"].get(db["visits"].get(new_visit)["assessment_id"])
-    assert (old["protocol_id"], old["level"], old["score"]) == (1, "low", 1)
-    assert (fresh["protocol_id"], fresh["level"], fresh["score"]) == (new["id"], "medium", 4)
-    assert json.loads(old["reasons"]) == [{"key": "alone", "label": "Ik ga alleen", "weight": 1}]
+    # Both are first visits (known from the planning) of a worker going alone.
+    assert (old["protocol_id"], old["level"], old["score"]) == (1, "low", 2)
+    assert (fresh["protocol_id"], fresh["level"], fresh["score"]) == (new["id"], "medium", 5)
+    assert [r["key"] for r in json.loads(old["reasons"])] == ["first_visit", "alone"]
     assert "teamprotocol versie 1" in client.get(f"/bezoeken/{old_visit}").get_data(as_text=True)
     [audit] = db.query("select * from audit_log where action = 'protocol.update'")
     assert json.loads(audit["detail"]) == {"version": 2}

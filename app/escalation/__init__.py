@@ -17,7 +17,7 @@ settings_bp = Blueprint("settings", __name__, url_prefix="/instellingen")
 
 def blueprints() -> tuple[Blueprint, ...]:
     """Return the blueprints with their routes (the view modules attach them when imported)."""
-    from . import board, policy_views, push_views, settings_views, views  # noqa: F401
+    from . import board, emergency, policy_views, push_views, settings_views, views  # noqa: F401
 
     return (bp, office_bp, push_bp, settings_bp)
 

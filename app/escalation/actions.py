@@ -1,4 +1,4 @@
-"""What a field worker does during a visit: check in, extend, check out, "I'm OK", panic.
+"""What a field worker does during a visit: check in, extend, check out, "Alles goed", panic.
 
 Each action takes `at`, the moment on the phone (an offline outbox replays actions later
 with their original time); the server's receipt time goes beside it in the alarm log. A
@@ -16,15 +16,22 @@ from ..db import transaction
 from ..textinput import clean_text
 from ..visits.access import get_visit, is_on_visit, visit_or_404
 from ..visits.gate import check_in_blockers
+from . import halfway, pins, store
 from . import policy as policies
-from . import store
 from .alarms import REPEAT_RULES, raise_alarm
 from .errors import ActionError
-from .pins import duress_pin_matches
 
-__all__ = ["ActionError", "check_in", "check_out", "extend", "im_ok", "panic"]
+__all__ = [
+    "ActionError",
+    "check_in",
+    "check_out",
+    "extend",
+    "halfway_ok",
+    "im_ok",
+    "panic",
+]
 
-IM_OK_MINUTES = 15  # "I'm OK" gives the worker at least this long before the next alarm
+IM_OK_MINUTES = 15  # "Alles goed" gives the worker at least this long before the next alarm
 MAX_EXTEND_MINUTES = 240  # one extension; a longer visit is planned as such
 MAX_REASON = 200  # the reason given for an extension
 CLIENT_PAST = timedelta(hours=24)
@@ -160,6 +167,7 @@ def check_in(db: Database, visit_id: int, user, *, at, location=None) -> dict:
         _set_location(db, visit_id, where)
         visit = get_visit(db, visit_id)
         schedule(db, visit, now(), due)
+        halfway.plan(db, visit, start, due)
         store.log_event(
             db,
             visit_id,
@@ -172,10 +180,18 @@ def check_in(db: Database, visit_id: int, user, *, at, location=None) -> dict:
 
 
 def check_out(db: Database, visit_id: int, user, *, at, pin=None) -> dict:
-    """End a visit ("Ik ben veilig"); with the duress PIN it also raises a silent alarm."""
-    _running(db, visit_id, user, _("Dit bezoek loopt niet; uitchecken kan niet."))
+    """End a visit ("Ik ben veilig"); with the duress PIN it also raises a silent alarm.
+
+    With PINs set, any other PIN is refused and changes nothing but the count of wrong PINs:
+    the third raises an alarm (the phone shows the same refusal every time).
+    """
+    visit = _running(db, visit_id, user, _("Dit bezoek loopt niet; uitchecken kan niet."))
     moment = _moment(at, now())
-    duress = duress_pin_matches(db, user.id, pin)
+    verdict = pins.verdict(db, user.id, pin)
+    if verdict == pins.WRONG:
+        _wrong_pin(db, visit, user, moment)
+        raise ActionError(_("Onjuiste pincode."))
+    duress = verdict == pins.DURESS
     with transaction(db):
         changed = db.execute(
             "update visits set status = 'ended', checked_out_at = ?, ended_reason = 'checked_out'"
@@ -204,6 +220,24 @@ def check_out(db: Database, visit_id: int, user, *, at, pin=None) -> dict:
         if duress:
             _silent_alarm(db, visit, user)
     return visit
+
+
+WRONG_PINS = 3  # wrong PINs at check-out before the office is alarmed
+
+
+def _wrong_pin(db: Database, visit: dict, user, moment: datetime) -> None:
+    """Count a wrong PIN; every third raises an alarm, unless one is still open."""
+    with transaction(db):
+        store.log_event(db, visit["id"], "wrong_pin", actor_id=user.id, client_at=moment)
+        wrong = db.execute(
+            "select count(*) from alarm_log where visit_id = ? and event = 'wrong_pin'",
+            [visit["id"]],
+        ).fetchone()[0]
+        if wrong % WRONG_PINS or store.open_alarm(db, visit["id"], "wrong_pin"):
+            return
+        policy = policies.load(db, visit["team_id"])
+        alarm = raise_alarm(db, visit, "wrong_pin", policy, actor_id=user.id)
+        _all_levels_now(db, visit, alarm, policy, silent=False)
 
 
 def _silent_alarm(db: Database, visit: dict, user) -> None:
@@ -248,6 +282,7 @@ def extend(db: Database, visit_id: int, user, *, minutes, reason, at) -> dict:
     due = max(parse(visit["due_at"]), moment) + timedelta(minutes=minutes)
     with transaction(db):
         db.execute("update visits set due_at = ? where id = ?", [iso(due), visit_id])
+        halfway.answered(db, visit_id)  # planned again below: the halfway steps go too
         visit = get_visit(db, visit_id)
         schedule(db, visit, now(), due)
         store.log_event(
@@ -267,6 +302,8 @@ def im_ok(db: Database, visit_id: int, user, *, at) -> dict:
     moment = _moment(at, now())
     due = max(parse(visit["due_at"]), moment + timedelta(minutes=IM_OK_MINUTES))
     with transaction(db):
+        if halfway.answered(db, visit_id):
+            schedule(db, visit, now(), parse(visit["due_at"]))  # the halfway steps go
         if due != parse(visit["due_at"]):
             db.execute("update visits set due_at = ? where id = ?", [iso(due), visit_id])
             visit = get_visit(db, visit_id)
@@ -320,3 +357,24 @@ def panic(db: Database, visit_id: int, user, *, at, location=None) -> dict:
             alarm = raise_alarm(db, visit, "panic", policy, actor_id=user.id)
         _all_levels_now(db, visit, alarm, policy, silent=False)
     return visit
+
+
+def halfway_ok(db: Database, visit_id: int, user, *, at) -> dict:
+    """Answer the halfway check ("Alles goed?"): the alarm it would raise is called off."""
+    visit = _running(db, visit_id, user, _("Dit bezoek loopt niet meer."))
+    if not visit["check_due_at"]:
+        raise ActionError(_("Dit bezoek heeft geen halfwegcheck."), status=409)
+    moment = _moment(at, now())
+    with transaction(db):
+        if halfway.answered(db, visit_id):
+            schedule(db, visit, now(), parse(visit["due_at"]))  # the halfway steps go
+        alarm = store.open_alarm(db, visit_id, "missed_check")
+        store.log_event(
+            db,
+            visit_id,
+            "halfway_ok",
+            actor_id=user.id,
+            client_at=moment,
+            alarm_id=alarm["id"] if alarm else None,
+        )
+    return get_visit(db, visit_id)

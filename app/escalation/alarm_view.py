@@ -9,6 +9,7 @@ from sqlite_utils import Database
 
 from ..clock import local_text
 from . import channels
+from .alarms import LADDER_KINDS
 from .logtext import KIND_WORDS, unreachable_text
 from .policy import WHO
 
@@ -33,9 +34,10 @@ def _step_text(spec: dict, step: int | None) -> str:
 
 def next_up(db: Database, alarm: dict) -> list[dict]:
     """Return what goes out next for an alarm, soonest first: {"text", "at"}."""
-    kinds = ["renotify", "ack_timeout"] + (["step"] if alarm["kind"] == "overdue" else [])
+    kinds = ["renotify", "ack_timeout"] + (["step"] if alarm["kind"] in LADDER_KINDS else [])
+    # An alarm without a visit (a panic with no visit running) has only jobs of its own.
     rows = db.query(
-        "select kind, step, spec, due_at from escalation_jobs where visit_id = ? "
+        "select kind, step, spec, due_at from escalation_jobs where visit_id is ? "
         f"and status = 'pending' and kind in ({', '.join('?' for _ in kinds)}) "
         "and (alarm_id = ? or (kind = 'step' and alarm_id is null)) order by due_at, id",
         [alarm["visit_id"], *kinds, alarm["id"]],

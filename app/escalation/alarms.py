@@ -46,8 +46,15 @@ KINDS = {
     "overdue": _l("Niet uitgecheckt"),
     "panic": _l("Paniekalarm"),
     "duress": _l("Stil alarm (dwang)"),
+    "missed_check": _l("Halfwegcheck niet beantwoord"),
+    "wrong_pin": _l("Drie keer een onjuiste pincode"),
 }
 REPEAT_RULES = ("renotify", "repeat_limit", "ack_timeout")
+# Alarms raised by a ladder of steps (the others reach every level at once).
+LADDER_KINDS = ("overdue", "missed_check")
+# Alarms the phones at the scene never hear about: the duress PIN, and three wrong check-out
+# PINs (whoever typed them may be standing next to the worker).
+HIDDEN_AT_SCENE = ("duress", "wrong_pin")
 # Someone counts as on duty at the office with a session opened within a shift.
 DUTY_HOURS = 12
 
@@ -113,6 +120,7 @@ def raise_alarm(
             {
                 "visit_id": visit["id"],
                 "team_id": visit["team_id"],
+                "worker_id": visit["worker_id"],
                 "kind": kind,
                 "status": "open",
                 "level": 0,
@@ -140,6 +148,31 @@ def get_alarm(db: Database, alarm_id: int) -> dict | None:
     return one(db, "select * from alarms where id = ?", [alarm_id])
 
 
+def without_visit(team_id: int, worker_id: int, location: dict | None = None) -> dict:
+    """Return what a panic without a visit is about, in the shape of a visit row.
+
+    The pipeline (recipients, notify, payloads, the board) reads a visit; this one has no id,
+    no address and no companions, only the worker, the team and the location the phone sent.
+    """
+    return {
+        "id": None,
+        "team_id": team_id,
+        "worker_id": worker_id,
+        "status": None,
+        "voluntary": 1,
+        **dict.fromkeys(("street", "house_number", "postcode", "city", "due_at", "risk_level")),
+        **(location or dict.fromkeys(("last_lat", "last_lon", "last_location_at"))),
+    }
+
+
+def subject(db: Database, alarm: dict) -> dict:
+    """Return the visit an alarm is about, or its stand-in when it has no visit."""
+    if alarm["visit_id"] is not None:
+        return get_visit(db, alarm["visit_id"])
+    where = {k: alarm[k] for k in ("last_lat", "last_lon", "last_location_at")}
+    return without_visit(alarm["team_id"], alarm["worker_id"], where)
+
+
 def add_reached(db: Database, alarm: dict, who: list[str]) -> list[str]:
     """Remember which groups an alarm has reached (repeats go to all of them)."""
     reached = json.loads(alarm["reached"] or "[]")
@@ -153,7 +186,12 @@ def alarm_or_404(db: Database, alarm_id: int, user) -> tuple[dict, dict]:
     alarm = get_alarm(db, alarm_id)
     if alarm is None:
         abort(404)
-    visit = visit_or_404(db, alarm["visit_id"], user)
+    if alarm["visit_id"] is None:  # a panic without a visit: for the team's office only
+        if user.role not in (OFFICE, COORDINATOR) or user.team_id != alarm["team_id"]:
+            abort(404)
+        visit = subject(db, alarm)
+    else:
+        visit = visit_or_404(db, alarm["visit_id"], user)
     # A duress alarm must never show on a phone at the scene; the worker sees none of theirs.
     at_scene = user.id == visit["worker_id"] or (
         alarm["kind"] == "duress" and user.id in recipients(db, visit, ["companions"])
@@ -198,10 +236,8 @@ def _mark_acknowledged(db: Database, visit: dict, alarm: dict, user, moment) -> 
 def acknowledge(db: Database, alarm_id: int, user) -> dict:
     """Acknowledge an alarm: the first acknowledgement wins; repeats stop until the timeout."""
     alarm = get_alarm(db, alarm_id)
-    if alarm is not None:
-        visit = visit_or_404(db, alarm["visit_id"], user)
-        if user.id == visit["worker_id"]:
-            raise ActionError(_("U kunt uw eigen alarm niet bevestigen."), status=403)
+    if alarm is not None and user.id == alarm["worker_id"]:
+        raise ActionError(_("U kunt uw eigen alarm niet bevestigen."), status=403)
     alarm, visit = alarm_or_404(db, alarm_id, user)
     with transaction(db):
         alarm = get_alarm(db, alarm_id)
@@ -215,7 +251,7 @@ def acknowledge(db: Database, alarm_id: int, user) -> dict:
         _mark_acknowledged(db, visit, alarm, user, moment)
         store.cancel_jobs(db, visit["id"], alarm_id=alarm_id)
         climbing = store.climbing_round(db, alarm_id)
-        if alarm["kind"] == "overdue" and climbing:
+        if alarm["kind"] in LADDER_KINDS and climbing:
             # Someone is on it: this deadline's ladder stops climbing. A later deadline (the
             # worker extended meanwhile) keeps its own ladder.
             store.cancel_round(db, visit["id"], climbing)
@@ -276,8 +312,8 @@ def resolve(
         alarm = get_alarm(db, alarm_id)
         if alarm["status"] == "resolved":
             raise ActionError(taken(db, alarm), status=409)
-        visit = get_visit(db, visit["id"])
-        running = visit["status"] == "running"
+        visit = get_visit(db, visit["id"]) if alarm["visit_id"] else subject(db, alarm)
+        running = visit.get("status") == "running"  # an alarm without a visit has none
         if running and visit_choice not in VISIT_CHOICES:
             raise ActionError(_("Kies of het bezoek doorloopt of wordt beëindigd."))
         moment = now()

@@ -33,17 +33,33 @@ def _companions(db: Database, visit_id: int) -> list[str]:
     return [row[0] for row in rows if row[0]]
 
 
-def _log(db: Database, visit_id: int) -> list[dict]:
-    return [{**entry, "text": describe(entry)} for entry in store.visit_log(db, visit_id)]
+def _log(db: Database, visit_id: int | None, alarm_id: int) -> list[dict]:
+    entries = store.visit_log(db, visit_id, alarm_id)
+    return [{**entry, "text": describe(entry)} for entry in entries]
+
+
+# The alarm's own columns but its worker and location, which come from the visit when it has
+# one (a row must not name a column twice: the first would win).
+ALARM_COLUMNS = (
+    "a.id, a.visit_id, a.team_id, a.kind, a.status, a.level, a.opened_at, a.acknowledged_by, "
+    "a.acknowledged_at, a.resolved_by, a.resolved_at, a.outcome, a.note, a.reopened, "
+    "a.reached, a.policy"
+)
 
 
 def _alarm_rows(db: Database, where: str, params: list) -> list[dict]:
+    # A panic without a visit has no visit row: its worker and location are the alarm's own.
     rows = db.query(
-        "select a.*, v.street, v.house_number, v.postcode, v.city, v.risk_level, v.due_at, "
-        "v.status as visit_status, v.last_lat, v.last_lon, v.last_accuracy, "
-        "v.last_location_at, v.worker_id, w.display_name as worker, w.phone as worker_phone, "
-        "k.display_name as acknowledged_name from alarms a "
-        "join visits v on v.id = a.visit_id join users w on w.id = v.worker_id "
+        f"select {ALARM_COLUMNS}, v.street, v.house_number, v.postcode, v.city, v.risk_level, "
+        "v.due_at, "
+        "v.status as visit_status, v.last_accuracy, "
+        "coalesce(v.last_lat, a.last_lat) as last_lat, "
+        "coalesce(v.last_lon, a.last_lon) as last_lon, "
+        "coalesce(v.last_location_at, a.last_location_at) as last_location_at, "
+        "coalesce(v.worker_id, a.worker_id) as worker_id, w.display_name as worker, "
+        "w.phone as worker_phone, k.display_name as acknowledged_name from alarms a "
+        "left join visits v on v.id = a.visit_id "
+        "join users w on w.id = coalesce(v.worker_id, a.worker_id) "
         f"left join users k on k.id = a.acknowledged_by where {where}",
         params,
     )
@@ -51,7 +67,7 @@ def _alarm_rows(db: Database, where: str, params: list) -> list[dict]:
         {
             **row,
             "companions": _companions(db, row["visit_id"]),
-            "log": _log(db, row["visit_id"]),
+            "log": _log(db, row["visit_id"], row["id"]),
             "next": alarm_view.next_up(db, row),
             "trail": alarm_view.trail(db, row["id"]),
             "reach": alarm_view.reach(db, row["id"]),
@@ -101,8 +117,10 @@ def recent_resolved(db: Database, team_id: int, limit: int = 10) -> list[dict]:
     """Return the team's last resolved alarms."""
     return list(
         db.query(
-            "select a.*, w.display_name as worker from alarms a join visits v on v.id = a.visit_id"
-            " join users w on w.id = v.worker_id where a.team_id = ? and a.status = 'resolved' "
+            "select a.*, w.display_name as worker from alarms a "
+            "left join visits v on v.id = a.visit_id "
+            "join users w on w.id = coalesce(v.worker_id, a.worker_id) "
+            "where a.team_id = ? and a.status = 'resolved' "
             "order by a.resolved_at desc, a.id desc limit ?",
             [team_id, limit],
         )

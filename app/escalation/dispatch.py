@@ -182,7 +182,7 @@ def _record(db: Database, row: dict, result: push.Result) -> None:
         ],
     )
     channels.get(row["channel"]).record(db, row, result, iso(moment))
-    if row["visit_id"] is not None:
+    if row["visit_id"] is not None or row["alarm_id"] is not None:
         store.log_event(
             db,
             row["visit_id"],

@@ -9,8 +9,8 @@ from sqlite_utils import Database
 from ..clock import iso, parse
 from ..db import transaction
 from ..visits.access import get_visit
-from . import store
-from .alarms import add_reached, get_alarm, raise_alarm
+from . import halfway, store
+from .alarms import LADDER_KINDS, add_reached, get_alarm, raise_alarm, subject
 from .notify import notify, tell_worker
 from .policy import ALL_LEVELS
 
@@ -53,10 +53,13 @@ def fire_due(db: Database, moment: datetime, holder: str) -> int:
 
 def _fire(db: Database, job: dict, moment: datetime, late: int) -> None:
     """Do what one job stands for."""
-    visit = get_visit(db, job["visit_id"])
+    if job["visit_id"] is None:  # the alarm of a panic without a visit
+        visit = subject(db, get_alarm(db, job["alarm_id"]))
+    else:
+        visit = get_visit(db, job["visit_id"])
     spec = json.loads(job["spec"] or "{}")
     kind = job["kind"]
-    if kind in ("reminder", "step") and visit["status"] != "running":
+    if kind in ("reminder", "step", "halfway") and visit["status"] != "running":
         return  # the visit ended in the meantime; its steps have nothing left to do
     if kind == "reminder":
         notify(db, visit, "reminder", ["worker"], ["push"], job_id=job["id"], late_seconds=late)
@@ -81,13 +84,17 @@ def _fire(db: Database, job: dict, moment: datetime, late: int) -> None:
         _repeat(db, visit, job, spec, moment)
     elif kind == "ack_timeout":
         _reopen_after_timeout(db, visit, job, moment)
+    elif kind == "halfway":
+        halfway.fire(db, visit, job, spec, moment, late)
 
 
 def _alarm_step(db: Database, visit: dict, job: dict, spec: dict, moment, late: int) -> None:
-    """A step of the ladder past the grace: raise (or climb) the overdue alarm."""
-    alarm = store.open_alarm(db, visit["id"], "overdue")
+    """A step of the ladder past the grace: raise (or climb) the overdue alarm (or, after an
+    unanswered halfway check, the missed_check alarm)."""
+    kind = spec.get("alarm_kind", "overdue")
+    alarm = store.open_alarm(db, visit["id"], kind)
     if alarm is None:
-        alarm = raise_alarm(db, visit, "overdue", spec["policy"])
+        alarm = raise_alarm(db, visit, kind, spec["policy"])
     elif alarm["status"] == "acknowledged":
         _set_open(db, visit, alarm)
     db.execute("update alarms set level = max(level, ?) where id = ?", [job["step"], alarm["id"]])
@@ -184,7 +191,7 @@ def _reopen_after_timeout(db: Database, visit: dict, job: dict, moment: datetime
         "and status = 'pending' limit 1",
         [visit["id"]],
     ).fetchone()
-    if alarm["kind"] != "overdue" or climbing is None or armed:
+    if alarm["kind"] not in LADDER_KINDS or climbing is None or armed:
         return  # nothing was stopped, or a later deadline's ladder is armed already
     # The steps the acknowledgement stopped continue, keeping their spacing.
     stopped = db.query(

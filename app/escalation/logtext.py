@@ -13,6 +13,11 @@ KIND_WORDS = {
     "alarm": _l("alarm"),
     "panic": _l("paniekalarm"),
     "duress": _l("stil alarm"),
+    "missed_check": _l("alarm: halfwegcheck niet beantwoord"),
+    "wrong_pin": _l("alarm: onjuiste pincode"),
+    "halfway": _l("halfwegcheck"),
+    "approval_request": _l("verzoek om toestemming"),
+    "approval_decision": _l("besluit over toestemming"),
     "test": _l("testmelding"),
     "office_alerted": _l("melding 'kantoor gewaarschuwd'"),
     "alarm_seen": _l("melding 'alarm gezien'"),
@@ -137,6 +142,10 @@ def describe(entry: dict) -> str:
         return _("%(who)s checkte uit", who=who)
     if event == "panic":
         return _("%(who)s drukte op de paniekknop", who=who)
+    if event == "wrong_pin":
+        return _("%(who)s toetste een onjuiste pincode bij het uitchecken", who=who)
+    if event == "halfway_ok":
+        return _("%(who)s antwoordde op de halfwegcheck: alles goed", who=who)
     if event == "alarm_raised":
         return _("Alarm gestart")
     if event == "acknowledged":

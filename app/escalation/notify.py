@@ -7,7 +7,7 @@ from sqlite_utils import Database
 
 from ..clock import iso, now
 from . import channels, store
-from .alarms import recipients
+from .alarms import HIDDEN_AT_SCENE, recipients
 from .payloads import ALARM_KINDS, WORKER_NOTICES
 
 _COLUMNS = (
@@ -125,6 +125,6 @@ def tell_worker(
     db: Database, visit: dict, alarm: dict, kind: str, *, by: str | None = None, at=None
 ) -> None:
     """Push to the worker that the office was alerted or saw the alarm; never for duress."""
-    if alarm["kind"] == "duress":  # a silent alarm shows nothing on the phones at the scene
+    if alarm["kind"] in HIDDEN_AT_SCENE:  # nothing on the phones at the scene
         return
     notify(db, visit, kind, ["worker"], ["push"], alarm=alarm, about={"by": by, "at": at})

@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..clock import iso, local_text, now
 
-ALARM_KINDS = ("alarm", "panic", "duress")
+ALARM_KINDS = ("alarm", "panic", "duress", "missed_check", "wrong_pin")
 # What the worker hears back about their own alarm (never about a duress alarm).
 WORKER_NOTICES = ("office_alerted", "alarm_seen")
 ACTION_SALT, RECEIPT_SALT = "vop-push-action", "vop-push-receipt"
@@ -60,7 +60,9 @@ def read_receipt_token(token: object) -> int | None:
 
 
 def address(visit: dict) -> str:
-    """Return a visit's address on one line."""
+    """Return a visit's address on one line (a panic without a visit says so)."""
+    if visit.get("street") is None:
+        return _("geen lopend bezoek")
     return f"{visit['street']} {visit['house_number']}, {visit['postcode']} {visit['city']}"
 
 
@@ -119,6 +121,26 @@ def _texts(kind: str, visit: dict, worker: dict, about: dict | None = None) -> t
             location=_location(visit),
             phone=phone,
         )
+    if kind == "halfway":
+        return _("Alles goed?"), _(
+            "%(address)s: u bent halverwege het bezoek. Tik op 'Alles goed', anders gaat er "
+            "een alarm naar kantoor.",
+            address=where,
+        )
+    if kind == "missed_check":
+        return _("ALARM: %(name)s reageert niet op de halfwegcheck", name=name), _(
+            "%(address)s · eindtijd %(time)s · tel. %(phone)s",
+            address=where,
+            time=_time(visit["due_at"]),
+            phone=phone,
+        )
+    if kind == "wrong_pin":
+        return _("ALARM: drie keer een onjuiste pincode bij %(name)s", name=name), _(
+            "Bij het uitchecken is drie keer een onjuiste pincode ingetoetst: %(address)s · "
+            "tel. %(phone)s. Het bezoek loopt nog.",
+            address=where,
+            phone=phone,
+        )
     if kind == "duress":
         return _("STIL ALARM (dwang): %(name)s", name=name), _(
             "%(name)s checkte uit met de dwangcode bij %(address)s · tel. %(phone)s. "
@@ -161,7 +183,7 @@ def push_payload(
                 "title": title,
                 "body": body,
                 "visit_id": visit["id"],
-                "url": _visit_url(visit["id"]),
+                "url": _visit_url(visit["id"]) if visit["id"] else path_for("home.index"),
                 "tag": f"vop-office-{alarm_id}",
             }
         if repeat:
@@ -177,11 +199,15 @@ def push_payload(
             payload["alarm_id"] = alarm_id
             payload["url"] = path_for("office.alarm", alarm_id=alarm_id)
             payload["actions"] = [{"action": "open", "title": _("Alarm openen")}]
+        elif kind == "halfway":
+            payload["url"] = _visit_url(visit["id"])
+            payload["token"] = action_token(visit["id"], recipient["id"], session_id)
+            payload["actions"] = [{"action": "halfway_ok", "title": _("Alles goed")}]
         else:
             payload["url"] = _visit_url(visit["id"])
             payload["token"] = action_token(visit["id"], recipient["id"], session_id)
             payload["actions"] = [
-                {"action": "ok", "title": _("Ik ben oké")},
+                {"action": "ok", "title": _("Alles goed — 15 min erbij")},
                 {"action": "extend", "title": _("Verlengen")},
             ]
         return payload

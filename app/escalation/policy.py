@@ -27,6 +27,7 @@ DEFAULT_POLICY = {
     "renotify": 120,
     "repeat_limit": 10,
     "ack_timeout": 900,
+    "halfway_from": 0,  # visits at least this long get a halfway check; 0: only by measure
     "steps": [
         {"delay": 0, "who": ["worker"], "channels": ["push"]},
         {"delay": 300, "who": ["office", "companions"], "channels": ["push", "email"]},
@@ -40,7 +41,7 @@ ALL_LEVELS = {
     "channels": ["push", "email", "sms"],
 }
 # The numbers that are durations: the editor shows them as minutes and seconds.
-DURATIONS = ("reminder_before", "high_risk_grace", "renotify", "ack_timeout")
+DURATIONS = ("reminder_before", "high_risk_grace", "renotify", "ack_timeout", "halfway_from")
 # (field, lowest, highest) for the numbers of a policy.
 LIMITS = {
     "reminder_before": (0, 7200),
@@ -48,7 +49,10 @@ LIMITS = {
     "renotify": (5, 3600),
     "repeat_limit": (0, 100),
     "ack_timeout": (30, 86400),
+    "halfway_from": (0, 86400),
 }
+# Fields a form from before they existed may lack: left blank, they take the default.
+OPTIONAL = {"halfway_from": 0}
 
 
 def default_policy() -> dict:
@@ -61,7 +65,7 @@ def load(db: Database, team_id: int | None) -> dict:
     row = db.execute(
         "select policy from escalation_policies where team_id = ?", [team_id]
     ).fetchone()
-    return json.loads(row[0]) if row else default_policy()
+    return {**OPTIONAL, **json.loads(row[0])} if row else default_policy()
 
 
 def save(db: Database, team_id: int, policy: dict, user_id: int | None) -> None:
@@ -153,8 +157,11 @@ def _raw_seconds(form, name: str) -> str | None:
 
 
 def _number(form, name: str, errors: dict, low: int, high: int) -> int | None:
-    if name not in DURATIONS and not name.endswith("-delay"):
-        raw = (form.get(name) or "").strip()
+    plain = name not in DURATIONS and not name.endswith("-delay")
+    raw = (form.get(name) or "").strip() if plain else _raw_seconds(form, name)
+    if raw == "" and name in OPTIONAL:
+        return OPTIONAL[name]
+    if plain:
         if not raw.isdigit():
             errors[name] = _("Vul een heel getal in.")
             return None
@@ -163,7 +170,6 @@ def _number(form, name: str, errors: dict, low: int, high: int) -> int | None:
             errors[name] = _("Kies een aantal tussen %(low)d en %(high)d.", low=low, high=high)
             return None
         return value
-    raw = _raw_seconds(form, name)
     try:
         value = int(raw)
     except (TypeError, ValueError):

@@ -1,8 +1,6 @@
 """Web push for the browser and the service worker: the public key, subscriptions, a test
 message, receipts of shown messages and the buttons on a reminder."""
 
-import json
-
 from flask import flash, jsonify, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -13,7 +11,7 @@ from ..clock import iso, local_text, now
 from ..db import get_db
 from ..security import csrf
 from ..textinput import text_problem
-from . import actions, push, push_bp
+from . import actions, messages, push, push_bp
 from .errors import ActionError
 from .payloads import push_payload, read_action_token, read_receipt_token
 from .settings_views import settings_page
@@ -67,31 +65,14 @@ def unsubscribe():
 def send_test():
     """Queue a test notification to each of the user's devices (the escalator sends it)."""
     db = get_db()
-    subs = list(db.query("select * from push_subscriptions where user_id = ?", [current_user.id]))
     me = users.get_user(db, current_user.id)
-    moment = iso(now())
-    for sub in subs:
-        payload = push_payload("test", None, None, me)
-        db["deliveries"].insert(
-            {
-                "user_id": current_user.id,
-                "channel": "push",
-                "subscription_id": sub["id"],
-                "host": sub["host"],
-                "kind": "test",
-                "payload": json.dumps(payload),
-                "ttl": 300,
-                "urgency": "normal",
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": moment,
-                "created_at": moment,
-            }
-        )
+    devices = messages.queue_push(
+        db, [current_user.id], "test", lambda _r: push_payload("test", None, None, me), ttl=300
+    )
     if request.is_json or request.accept_mimetypes.best == "application/json":
-        return jsonify({"devices": len(subs)}), 202
-    if subs:
-        flash(_("Testmelding verstuurd naar %(n)d apparaat/apparaten.", n=len(subs)), "success")
+        return jsonify({"devices": devices}), 202
+    if devices:
+        flash(_("Testmelding verstuurd naar %(n)d apparaat/apparaten.", n=devices), "success")
     else:
         flash(_("Dit account heeft nog geen apparaat voor pushmeldingen."), "error")
     # 202 also for the form button: the settings page shows what was queued.
@@ -123,10 +104,11 @@ def receipt():
 @push_bp.post("/actions")
 @csrf.exempt  # a notification button has no page token; the signed action token is the proof
 def notification_action():
-    """Do what a worker tapped on a reminder: "Ik ben oké" or "Verlengen" (15 min)."""
+    """Do what a worker tapped on a notification: "Alles goed — 15 min erbij", "Verlengen"
+    (15 min) or, on the halfway check, "Alles goed"."""
     body = request.get_json(silent=True)
     claims = read_action_token(body.get("token")) if isinstance(body, dict) else None
-    if claims is None or body.get("action") not in ("ok", "extend"):
+    if claims is None or body.get("action") not in ("ok", "extend", "halfway_ok"):
         return _error(_("Deze knop is verlopen. Open de app."), 400)
     db = get_db()
     row = users.get_user(db, claims["u"])
@@ -138,6 +120,8 @@ def notification_action():
     try:
         if body["action"] == "ok":
             visit = actions.im_ok(db, claims["v"], worker, at=body.get("at"))
+        elif body["action"] == "halfway_ok":
+            visit = actions.halfway_ok(db, claims["v"], worker, at=body.get("at"))
         else:
             visit = actions.extend(
                 db,

@@ -1,4 +1,4 @@
-"""Tables of the escalation capability (migration 0005_escalation)."""
+"""Tables of the escalation capability (migration 0005_escalation) and later changes to them."""
 
 from sqlite_utils import Database
 
@@ -167,3 +167,44 @@ def _delivery_tables(db: Database) -> None:
         {"name": str, "holder": str, "expires_at": str, "last_tick_at": str},
         pk="name",
     )
+
+
+def allow_alarms_without_visit(db: Database) -> None:
+    """Let an alarm, its jobs and its log exist without a visit (migration 0020).
+
+    A worker may hold ALARM while no visit runs. The alarm then names its worker and keeps
+    the location the phone sent; its jobs and log lines are found by the alarm's id.
+    """
+    db["alarms"].transform(not_null={"visit_id": False})
+    db["alarms"].add_column("worker_id", int, fk="users", fk_col="id")
+    for column in ("last_lat", "last_lon"):
+        db["alarms"].add_column(column, float)
+    db["alarms"].add_column("last_location_at", str)
+    db.execute(
+        "update alarms set worker_id = (select worker_id from visits where visits.id = "
+        "alarms.visit_id) where worker_id is null"
+    )
+    db["alarms"].create_index(["worker_id", "status"])
+    db["escalation_jobs"].transform(not_null={"visit_id": False})
+    # Jobs of a visit are unique by (visit, key); without a visit the key alone is unique.
+    db.execute(
+        "CREATE UNIQUE INDEX idx_escalation_jobs_key_without_visit ON escalation_jobs (key) "
+        "WHERE visit_id IS NULL"
+    )
+    # A transform makes the table anew, without its triggers: the log keeps the triggers it
+    # had (append-only, or the retention purge's exception to it where that came first).
+    triggers = [
+        sql
+        for (sql,) in db.execute(
+            "select sql from sqlite_master where type = 'trigger' and tbl_name = 'alarm_log' "
+            "and name not like 'vocabulary_%'"
+        )
+    ]
+    db["alarm_log"].transform(not_null={"visit_id": False})
+    for sql in triggers:
+        db.execute(sql)
+
+
+def add_checkout_pins(db: Database) -> None:
+    """Keep the worker's own check-out PIN beside the duress PIN (migration 0021)."""
+    db["duress_pins"].add_column("checkout_hash", str)

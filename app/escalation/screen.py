@@ -6,17 +6,18 @@ from sqlite_utils import Database
 from ..clock import local_text, now, parse
 from ..incidents.texts import office_phone
 from ..visits.access import is_on_visit
-from . import actions
+from . import actions, halfway
+from .alarms import HIDDEN_AT_SCENE
 from .pins import has_duress_pin
 
-SHOW_OK_SECONDS = 600  # "Ik ben oké" appears in the visit's last ten minutes
+SHOW_OK_SECONDS = 600  # "Alles goed — 15 min erbij" appears in the visit's last ten minutes
 
 
 def office_notice(db: Database, visit_id: int) -> dict | None:
     """Return what the worker may know about their alarm: the office was alerted, or who saw it.
 
-    Nothing at all once the visit has a duress alarm: that one stays invisible at the scene,
-    and so must everything that would show the office is acting.
+    Nothing at all once the visit has a duress (or wrong-PIN) alarm: that one stays
+    invisible at the scene, and so must everything that would show the office is acting.
     """
     rows = db.query(
         "select a.kind, a.status, a.opened_at, a.acknowledged_at, u.display_name as seen_by "
@@ -25,7 +26,7 @@ def office_notice(db: Database, visit_id: int) -> dict | None:
         [visit_id],
     )
     alarms = list(rows)
-    if not alarms or any(a["kind"] == "duress" for a in alarms):
+    if not alarms or any(a["kind"] in HIDDEN_AT_SCENE for a in alarms):
         return None
     latest = alarms[0]
     if latest["acknowledged_at"]:
@@ -71,6 +72,7 @@ class Screen:
             "due_text": "",
             "countdown": "",
             "office_notice": office_notice(self.db, visit["id"]) if on_visit else None,
+            "ask_check": False,  # the halfway check asks "Alles goed?"
         }
         if visit["status"] == "running":
             left = int((parse(visit["due_at"]) - now()).total_seconds())
@@ -80,6 +82,7 @@ class Screen:
                 show_ok=left <= SHOW_OK_SECONDS,
                 due_text=local_text(visit["due_at"], "HH:mm"),
                 countdown=_countdown(left),
+                ask_check=halfway.is_waiting(visit, now()),
             )
         return state
 

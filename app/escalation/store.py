@@ -11,7 +11,7 @@ from ..db import one
 
 def log_event(
     db: Database,
-    visit_id: int,
+    visit_id: int | None,
     event: str,
     *,
     alarm_id: int | None = None,
@@ -20,7 +20,10 @@ def log_event(
     detail: dict | None = None,
     at: datetime | None = None,
 ) -> None:
-    """Append one line to the alarm log of a visit (the table refuses updates and deletes)."""
+    """Append one line to the alarm log of a visit (the table refuses updates and deletes).
+
+    Without a visit (a panic with none running) the line is found by its alarm's id.
+    """
     db.execute(
         "insert into alarm_log (visit_id, alarm_id, at, client_at, event, actor_id, detail) "
         "values (?, ?, ?, ?, ?, ?, ?)",
@@ -36,19 +39,22 @@ def log_event(
     )
 
 
-def visit_log(db: Database, visit_id: int) -> list[dict]:
-    """Return the alarm log of a visit, oldest first, with the actor's name."""
+def visit_log(db: Database, visit_id: int | None, alarm_id: int | None = None) -> list[dict]:
+    """Return the alarm log of a visit (or of an alarm without one), oldest first, with names."""
+    where, params = ("l.visit_id = ?", [visit_id])
+    if visit_id is None:  # a panic without a visit: its lines carry the alarm's id
+        where, params = ("l.visit_id is null and l.alarm_id = ?", [alarm_id])
     rows = db.query(
         "select l.*, u.display_name as actor_name from alarm_log l "
-        "left join users u on u.id = l.actor_id where l.visit_id = ? order by l.id",
-        [visit_id],
+        f"left join users u on u.id = l.actor_id where {where} order by l.id",
+        params,
     )
     return [{**row, "detail": json.loads(row["detail"] or "{}")} for row in rows]
 
 
 def add_job(
     db: Database,
-    visit_id: int,
+    visit_id: int | None,
     key: str,
     kind: str,
     due: datetime,
@@ -73,14 +79,16 @@ def new_round(db: Database) -> int:
 
 def cancel_jobs(
     db: Database,
-    visit_id: int,
+    visit_id: int | None,
     *,
     kinds: tuple[str, ...] | None = None,
     alarm_id: int | None = None,
 ) -> int:
     """Cancel pending jobs of a visit (of some kinds, or of one alarm); return how many."""
+    # `is`: the jobs of an alarm without a visit have none (the index still serves it).
     sql = (
-        "update escalation_jobs set status = 'cancelled' where visit_id = ? and status = 'pending'"
+        "update escalation_jobs set status = 'cancelled' where visit_id is ? "
+        "and status = 'pending'"
     )
     params: list = [visit_id]
     if kinds:

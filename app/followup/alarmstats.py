@@ -15,10 +15,11 @@ from datetime import date
 from sqlite_utils import Database
 
 from ..clock import LOCAL, parse
+from ..escalation.alarms import KINDS as ALARM_KIND_LABELS
 from ..escalation.alarms import OUTCOME_CLASS
 from . import period
 
-KINDS = ("overdue", "panic", "duress")
+KINDS = tuple(ALARM_KIND_LABELS)  # every kind the escalation raises
 CLASSES = ("real", "false", "test")
 ACK_WITHIN = (10, 40)
 

@@ -1,6 +1,7 @@
 """Replay visit actions the phone queued while offline, with their original times.
 
-The actions themselves (check-in, check-out, extend, "Ik ben oké", panic) belong to the
+The actions themselves (check-in, check-out, extend, "Alles goed", the answer to the halfway
+check, panic, also without a visit) belong to the
 escalation capability (`app/escalation/actions.py`); this module only reads the queued
 item, checks access to the visit and calls them with the time the worker tapped.
 """
@@ -11,10 +12,10 @@ from flask_babel import gettext as _
 from sqlite_utils import Database
 from werkzeug.exceptions import NotFound
 
-from ..escalation import actions
+from ..escalation import actions, emergency
 from ..visits.access import visit_or_404
 
-ACTIONS = ("check_in", "check_out", "extend", "im_ok", "panic")
+ACTIONS = ("check_in", "check_out", "extend", "im_ok", "halfway_ok", "panic")
 
 
 def _location(data: dict) -> tuple[float, float, float | None] | None:
@@ -86,6 +87,8 @@ def apply(
     A panic gets the phone's time as sent (`phone_time`): whatever it says, the alarm goes
     out, and the alarm log records a clock the server cannot believe.
     """
+    if kind == "panic" and data.get("visit_id") is None:
+        return _panic_without_visit(db, data, user, phone_time if phone_time else tapped)
     visit_id = _visit_id(db, data, user)
     if visit_id is None:
         return {"outcome": "invalid", "errors": {"visit_id": _("Onbekend bezoek.")}}
@@ -101,3 +104,12 @@ def apply(
     except actions.ActionError as refusal:
         return {"outcome": "refused", "visit_id": visit_id, "message": str(refusal.message)}
     return {"outcome": "stored", "visit_id": visit_id}
+
+
+def _panic_without_visit(db: Database, data: dict, user, at: object) -> dict:
+    """Raise a panic alarm the worker held while no visit ran (whatever its time says)."""
+    try:
+        alarm = emergency.panic_without_visit(db, user, at=at, location=_location(data))
+    except actions.ActionError as refusal:
+        return {"outcome": "refused", "message": str(refusal.message)}
+    return {"outcome": "stored", "alarm_id": alarm["id"]}

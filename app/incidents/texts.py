@@ -47,7 +47,8 @@ TEXTS = {
     "kind_check_in": _l("Inchecken"),
     "kind_check_out": _l("Uitchecken"),
     "kind_extend": _l("Verlengen"),
-    "kind_im_ok": _l("Ik ben oké"),
+    "kind_im_ok": _l("Alles goed — 15 min erbij"),
+    "kind_halfway_ok": _l("Alles goed (halfwegcheck)"),
     "kind_panic": _l("Paniekalarm"),
     "queued_action": _l("Bewaard op dit toestel; gaat naar de server zodra er verbinding is."),
     "offline_checkout": _l(
@@ -55,8 +56,8 @@ TEXTS = {
         "Laat het kantoor weten dat u veilig bent."
     ),
     "offline_panic": _l(
-        "Geen of te zwakke verbinding: uw alarm kan het kantoor nu niet bereiken. "
-        "Bel 112 of het kantoor."
+        "Geen of te zwakke verbinding: uw alarm staat klaar op dit toestel en gaat zodra er "
+        "verbinding is. Het kantoor weet het nog niet. Bel 112 of het kantoor."
     ),
     "offline_check_in": _l(
         "Geen of te zwakke verbinding: het kantoor ziet uw check-in nog niet. "
@@ -73,8 +74,28 @@ TEXTS = {
         "Ik heb geen internet."
     ),
     "sms_panic": _l("Veilig op Pad: ALARM bij bezoek {visit} om {time}. Ik heb hulp nodig."),
+    "sms_panic_no_visit": _l("Veilig op Pad: ALARM om {time}. Ik heb hulp nodig."),
     "no_office_phone": _l("Er is geen telefoonnummer van het kantoor ingesteld."),
 }
+
+
+# The visit screen kept on the phone fills in the running visit's addresses: "{id}" is its id.
+VISIT_URLS = {
+    "visit": "timer.visit",
+    "check_out": "timer.check_out",
+    "checked_out": "timer.checked_out",
+    "extend": "timer.extend",
+    "im_ok": "timer.im_ok",
+    "halfway_ok": "timer.halfway_ok",
+    "panic": "timer.panic",
+    "panic_sent": "timer.panic_sent",
+}
+_SENTINEL = 9876543210
+
+
+def _for_visit(endpoint: str) -> str:
+    """Return the address of a visit's page or action with "{id}" for the visit's id."""
+    return url_for(endpoint, visit_id=_SENTINEL).replace(str(_SENTINEL), "{id}")
 
 
 def office_phone(db: Database, team_id: int | None) -> str:
@@ -107,6 +128,7 @@ def outbox_texts(shell: bool = False) -> dict:
         "login": url_for("auth.login"),
         "css": url_for("static", filename="css/incidents.css"),
         "new_report": url_for("incidents.new"),
+        **{name: _for_visit(endpoint) for name, endpoint in VISIT_URLS.items()},
     }
     if not shell and current_user and current_user.is_authenticated:
         texts["user_id"] = current_user.id

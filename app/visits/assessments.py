@@ -113,8 +113,15 @@ def unmet(
 
     `approved` says whether a coordinator's approval holds, when the caller already knows.
     """
+    return [text for _kind, text in unmet_measures(db, visit, assessment, approved=approved)]
+
+
+def unmet_measures(
+    db: Database, visit: dict, assessment: dict | None, *, approved: bool | None = None
+) -> list[tuple[str, str]]:
+    """Return (measure kind, message) for each requirement still missing."""
     if assessment is None:
-        return [_("Maak eerst de risico-inschatting.")]
+        return [("assessment", _("Maak eerst de risico-inschatting."))]
     done = confirmed_keys(db, assessment["id"])
     people = companions(db, visit["id"])
     if approved is None:
@@ -124,13 +131,15 @@ def unmet(
         kind = measure["kind"]
         if kind == d.CONFIRM and measure["key"] not in done:
             text = translate(measure["label"])
-            blockers.append(_("Bevestig de maatregel: %(label)s", label=text))
+            blockers.append((kind, _("Bevestig de maatregel: %(label)s", label=text)))
         elif kind == d.COMPANION and not people:
-            blockers.append(_("Ga niet alleen: voeg een collega of externe begeleider toe."))
+            message = _("Ga niet alleen: voeg een collega of externe begeleider toe.")
+            blockers.append((kind, message))
         elif kind == d.POLICE_ESCORT and not any(p["external_kind"] == "police" for p in people):
-            blockers.append(_("Ga alleen met de politie: voeg de politie toe als begeleider."))
+            message = _("Ga alleen met de politie: voeg de politie toe als begeleider.")
+            blockers.append((kind, message))
         elif kind == d.APPROVAL and not approved:
-            blockers.append(_("Toestemming van de coördinator is nodig."))
+            blockers.append((kind, _("Toestemming van de coördinator is nodig.")))
     return blockers
 
 

@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 from sqlite_utils import Database
 
 from ..clock import LOCAL, iso, now
-from .gate import blockers_for
+from .approval import for_check_in
 
 LATER_LIMIT = 10
 TEAM_LIMIT = 200
@@ -21,13 +21,8 @@ def _end_of_today() -> str:
 
 
 def _with_blockers(db: Database, rows) -> list[dict]:
-    """Attach to each planned visit what still blocks its check-in."""
-    out = []
-    for row in rows:
-        visit = dict(row)
-        visit["blockers"] = blockers_for(db, visit) if visit["status"] == "planned" else []
-        out.append(visit)
-    return out
+    """Attach to each planned visit what still blocks its check-in (and any approval asked)."""
+    return [for_check_in(db, dict(row)) for row in rows]
 
 
 def worker_today(db: Database, user_id: int) -> dict:

@@ -87,41 +87,52 @@ def _first_visit(db: Database, visit: dict) -> bool:
     return row is None
 
 
-def prefill(db: Database, visit: dict, known: dict) -> dict[str, bool]:
-    """Return the answers the app already knows; `known` is the address's history."""
+REGISTER, PLANNING = "register", "planning"
+NONE_APPLY = "none_apply"  # the voluntary checklist's explicit "none of these apply"
+
+
+def known_facts(db: Database, visit: dict, known: dict) -> dict[str, str]:
+    """Return the questions the app knows a "yes" to, with where it knows it from.
+
+    Only facts are filled in, never a "no": a question the app cannot answer stays open for
+    the worker (an unanswered question is not a "no"). The register's facts (earlier
+    incidents, active measures) and the planning's (evening, first visit, going alone) count
+    as answered and cannot be taken back on the form.
+    """
     companions = db.execute(
         "select count(*) from visit_companions where visit_id = ?", [visit["id"]]
     ).fetchone()[0]
-    return {
-        "earlier_incidents": bool(known["incidents"]),
-        "active_measures": bool(known["measures"]),
-        "evening": is_evening(visit),
-        "first_visit": _first_visit(db, visit),
-        "alone": companions == 0,
+    facts = {
+        "earlier_incidents": (REGISTER, bool(known["incidents"])),
+        "active_measures": (REGISTER, bool(known["measures"])),
+        "evening": (PLANNING, is_evening(visit)),
+        "first_visit": (PLANNING, _first_visit(db, visit)),
+        "alone": (PLANNING, companions == 0),
     }
+    return {key: source for key, (source, true) in facts.items() if true}
 
 
-def locked(known: dict) -> set[str]:
-    """Return the question keys the register answers 'yes' and the worker cannot undo."""
-    facts = {"earlier_incidents": known["incidents"], "active_measures": known["measures"]}
-    return {key for key in LOCKED_KEYS if facts[key]}
-
-
-def read_answers(form, body: dict, voluntary: bool, forced: set[str]) -> tuple[dict, set[str]]:
+def read_answers(form, body: dict, voluntary: bool, facts: dict) -> tuple[dict, set[str]]:
     """Read the answers from the form; return them and the keys left unanswered.
 
-    A voluntary visit uses a checklist (unticked means no); an involuntary visit needs an
-    explicit yes or no for every question, because it always gets the full assessment.
+    An involuntary visit needs an explicit yes or no for every question it does not know. A
+    voluntary visit gets a checklist answered as a whole: the worker ticks what applies, or
+    ticks "Geen van deze" (one tap); a list left untouched is unanswered, not a "no".
     """
     answers, missing = {}, set()
-    for question in applicable_questions(body, voluntary):
-        key = question["key"]
-        raw = form.get(f"a-{key}")
-        if voluntary or raw in ("yes", "no"):
-            answers[key] = raw == "yes"
-        else:
-            missing.add(key)
-        if key in forced:
-            answers[key] = True
-            missing.discard(key)
+    open_questions = [q for q in applicable_questions(body, voluntary) if q["key"] not in facts]
+    if voluntary:
+        ticked = {q["key"] for q in open_questions if form.get(f"a-{q['key']}") == "yes"}
+        none = form.get(NONE_APPLY) == "yes"
+        if (ticked and none) or (not ticked and not none):
+            missing.add(NONE_APPLY)
+        answers = {q["key"]: q["key"] in ticked for q in open_questions}
+    else:
+        for question in open_questions:
+            raw = form.get(f"a-{question['key']}")
+            if raw in ("yes", "no"):
+                answers[question["key"]] = raw == "yes"
+            else:
+                missing.add(question["key"])
+    answers.update(dict.fromkeys(facts, True))
     return answers, missing

@@ -1,6 +1,7 @@
-"""Tables of the risk assessment (migration 0004_risk_protocol). Applied once: never edit.
+"""Tables of the risk assessment (migration 0004_risk_protocol) and later changes to visits.
 
-A later change to these tables goes into a new migration in app/migrations.py.
+Each function is one migration's work and, once applied, is never edited: a later change
+goes into a new function called by a new migration in app/migrations.py.
 """
 
 from sqlite_utils import Database
@@ -91,3 +92,36 @@ def create_risk_tables(db: Database) -> None:
         foreign_keys=[("team_id", "teams", "id"), ("updated_by", "users", "id")],
     )
     db["visits"].add_column("assessment_id", int)
+
+
+def add_halfway_check(db: Database) -> None:
+    """Remember a visit's halfway check: when it is due and when it was answered (0022)."""
+    db["visits"].add_column("check_due_at", str)
+    db["visits"].add_column("check_answered_at", str)
+
+
+def create_approval_requests(db: Database) -> None:
+    """A worker's request for a coordinator's approval, and its decision (migration 0023)."""
+    db["approval_requests"].create(
+        {
+            "id": int,
+            "visit_id": int,
+            "assessment_id": int,
+            "requested_by": int,
+            "requested_at": str,
+            "status": str,  # pending | given | refused | withdrawn
+            "decided_by": int,
+            "decided_at": str,
+            "reason": str,  # the coordinator's reason, given or refused
+        },
+        pk="id",
+        not_null={"visit_id", "requested_by", "requested_at", "status"},
+        foreign_keys=[
+            ("visit_id", "visits", "id"),
+            ("assessment_id", "risk_assessments", "id"),
+            ("requested_by", "users", "id"),
+            ("decided_by", "users", "id"),
+        ],
+    )
+    db["approval_requests"].create_index(["visit_id", "status"])
+    db["approval_requests"].create_index(["status", "requested_at"])

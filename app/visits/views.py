@@ -9,7 +9,7 @@ from ..auth import role_required
 from ..clock import iso, now
 from ..db import get_db, transaction
 from ..escalation.screen import with_timer
-from . import assessments, bp, conditions, history, planning
+from . import approval, assessments, bp, conditions, history, planning
 from .access import visit_or_404
 from .gate import blockers_for
 
@@ -91,9 +91,11 @@ def _detail_page(visit: dict, errors: dict | None = None):
     """Render the visit page, with messages next to the companion fields if any."""
     db = get_db()
     assessment = assessments.current(db, visit)
+    shown = {**with_timer(db, visit, current_user), "blockers": []}  # the gate lists them
+    shown["approval"] = approval.for_check_in(db, visit)["approval"]
     page = render_template(
         "visits/detail.html",
-        visit=with_timer(db, visit, current_user),
+        visit=shown,
         worker=users.get_user(db, visit["worker_id"]),
         companions=assessments.companions(db, visit["id"]),
         assessment=assessment,
@@ -142,6 +144,7 @@ def edit(visit_id: int):
         if changed:
             values.update(assessment_id=None, risk_level=None)
             assessments.revoke_approvals(db, visit_id)
+            approval.withdraw(db, visit_id)
         db["visits"].update(visit_id, values)
     audit.record("visit.update", object_type="visit", object_id=visit_id, detail={"risk": changed})
     if changed:
@@ -157,7 +160,9 @@ def cancel(visit_id: int):
     """Cancel a planned visit."""
     visit = _changeable(visit_id)
     if visit["status"] == "planned":
-        get_db()["visits"].update(visit_id, {"status": "cancelled", "ended_reason": "cancelled"})
+        with transaction(get_db()) as db:
+            db["visits"].update(visit_id, {"status": "cancelled", "ended_reason": "cancelled"})
+            approval.withdraw(db, visit_id)
         audit.record("visit.cancel", object_type="visit", object_id=visit_id)
         flash(_("Het bezoek is geannuleerd."), "success")
         return redirect(url_for("home.index"), 303)

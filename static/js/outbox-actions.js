@@ -18,6 +18,12 @@
 // stays in the outbox only until the server has answered. Without script the forms post as
 // they always did. Listening on window runs after panic.js (on document), which holds back a
 // panic form until the button was held and a check-in until the location is known.
+//
+// The device record: every page of a field worker carries it (#device-record, made by
+// app/escalation/emergency.py); it is kept in the outbox's database, so the service worker can
+// open the visit screen without signal (static/js/visit-offline.js fills it in). An action
+// queued here changes it as the server would: a check-out forgets the visit, an extension
+// moves its due time. On a page the service worker keeps, the ALARM bar takes its visit from it.
 (function (global) {
   "use strict";
 
@@ -42,7 +48,8 @@
   }
 
   function actionData(form, kind) {
-    const data = { visit_id: Number(form.dataset.visitId) };
+    // An empty visit id: the ALARM bar without a running visit (a panic without a visit).
+    const data = { visit_id: form.dataset.visitId ? Number(form.dataset.visitId) : null };
     // A duress PIN is digits only: anything else can never match one, so it is left out, and
     // the check-out goes exactly as one without a PIN (as the plain form post does).
     if (kind === "check_out" && /^\d{1,12}$/.test(value(form, "pin"))) data.pin = value(form, "pin");
@@ -80,27 +87,46 @@
     return link;
   }
 
+  // Above the visit's buttons, or at the top of the page for the ALARM bar.
   function place(form, panel) {
     const section = form.closest("section") || form;
-    section.parentNode.insertBefore(panel, section);
+    const inBar = form.closest("[data-alarm-bar]");
+    const main = document.querySelector("main");
+    if (inBar && main) main.insertBefore(panel, main.firstChild);
+    else section.parentNode.insertBefore(panel, section);
     panel.scrollIntoView({ block: "start" });
   }
 
-  function offlineOffer(form, kind) {
+  // The time in the text to the office is Dutch local time, whatever zone the phone is set to.
+  function localTime() {
+    return new Date().toLocaleTimeString(document.documentElement.lang || "nl", {
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+      timeZone: outbox.zone,
+    });
+  }
+
+  function smsText(form, kind) {
+    const time = localTime();
+    if (kind === "panic" && !form.dataset.visitId) return text("sms_panic_no_visit", { time: time });
     const visit = form.dataset.visitLabel || "#" + form.dataset.visitId;
-    const time = new Date().toLocaleTimeString(document.documentElement.lang || "nl", { hour: "2-digit", minute: "2-digit" });
-    const panel = element("div", "offline-offer utrecht-alert utrecht-alert--error stack");
+    const sms = { panic: "sms_panic", check_out: "sms_checkout" }[kind];
+    return sms ? text(sms, { visit: visit, time: time }) : "";
+  }
+
+  function offlineOffer(form, kind) {
+    const panel = element("div", "offline-offer utrecht-alert utrecht-alert--error");
     panel.setAttribute("role", "alert");
     panel.dataset.offlineOffer = kind;
     const message = { check_out: "offline_checkout", panic: "offline_panic", check_in: "offline_check_in" }[kind] || "offline_action";
     panel.append(element("p", "utrecht-paragraph", text(message)));
     if (kind === "panic") {
-      const call112 = element("a", "utrecht-button big-button esc-panic", text("call_112"));
+      const call112 = element("a", "utrecht-button big-button esc-112", text("call_112"));
       call112.href = "tel:112";
       panel.append(call112);
     }
-    const sms = { panic: "sms_panic", check_out: "sms_checkout" }[kind];
-    const body = sms ? text(sms, { visit: visit, time: time }) : "";
+    const body = smsText(form, kind);
     const links = [officeLink(form, "tel", text("call_office")), officeLink(form, "sms", text("sms_office"), body)];
     if (kind === "panic") links.reverse();
     links.filter(Boolean).forEach((link) => panel.append(link));
@@ -187,7 +213,30 @@
       form.dataset.queued = "1";
       outbox.requestBackgroundSync();
       offlineOffer(form, kind);
+      await expectOffline(kind, item).catch(() => {});
     }
+  }
+
+  // What the server will make of a queued action, for the visit screen kept on the phone.
+  function expectOffline(kind, item) {
+    if (!outbox.device || !item.data.visit_id) return Promise.resolve();
+    if (kind === "check_out") return outbox.device.setVisit(null);
+    return outbox.device.get().then((record) => {
+      const visit = record && record.visit;
+      if (!visit || visit.id !== item.data.visit_id) return null;
+      const due = Date.parse(visit.due_at);
+      const tapped = Date.parse(item.created_at);
+      if (kind === "extend") {
+        const moved = Math.max(due, tapped) + item.data.minutes * 60000;
+        return outbox.device.setVisit({ due_at: new Date(moved).toISOString(), check_answered: true });
+      }
+      if (kind === "im_ok") {
+        const moved = Math.max(due, tapped + 15 * 60000);
+        return outbox.device.setVisit({ due_at: new Date(moved).toISOString(), check_answered: true });
+      }
+      if (kind === "halfway_ok") return outbox.device.setVisit({ check_answered: true });
+      return null;
+    });
   }
 
   global.addEventListener("submit", (event) => {
@@ -217,4 +266,50 @@
   }
 
   global.addEventListener("vop-outbox-changed", reloadAfterActions);
+  outbox.visitUrl = (name, id) => visitUrl(name, id);
+
+  // ---- the device record ----------------------------------------------------------------
+
+  function visitUrl(name, id) {
+    return (outbox.urls[name] || "").split("{id}").join(String(id));
+  }
+
+  function readRecord() {
+    const node = document.getElementById("device-record");
+    if (!node) return null;
+    try {
+      return JSON.parse(node.textContent);
+    } catch (err) {
+      return null;
+    }
+  }
+
+  // A page the service worker keeps has an empty ALARM bar: on a field worker's phone it gets
+  // the running visit (if any) from the record and shows itself.
+  function fillShellBar(record) {
+    const bar = document.querySelector("[data-alarm-bar][data-shell-bar]");
+    if (!bar || !record || !record.worker) return;
+    const form = bar.querySelector("form[data-panic]");
+    if (record.visit) {
+      form.dataset.visitId = String(record.visit.id);
+      form.dataset.doneUrl = visitUrl("panic_sent", record.visit.id);
+      form.action = visitUrl("panic", record.visit.id);
+    }
+    bar.dataset.officePhone = record.office_phone || "";
+    bar.hidden = false;
+    document.body.classList.add("with-alarm-bar");
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    if (!outbox.device) return;
+    const fresh = readRecord();
+    if (fresh) {
+      outbox.device.put(fresh).catch(() => {});
+      return;
+    }
+    outbox.device.get().then((record) => {
+      fillShellBar(record);
+      global.dispatchEvent(new CustomEvent("vop-device-record", { detail: record }));
+    });
+  });
 })(self);

@@ -9,11 +9,16 @@
 // Logout is refused while items wait; an empty outbox logs out and clears the device.
 // The forms that fill it have files of their own: outbox-report.js (incident reports) and
 // outbox-actions.js (visit actions, sent at once through `sendNow`, queued when that fails).
+// Beside the items, the same database keeps the device record (store "device"): the running
+// visit's few facts and the language, so the visit screen opens without signal (see
+// app/escalation/emergency.py); it goes with the rest at logout.
 (function (global) {
   "use strict";
 
   const DB_NAME = "vop-outbox";
+  const DB_VERSION = 2; // 2: the "device" store
   const STORE = "items";
+  const DEVICE = "device";
   const SYNC_TAG = "vop-outbox";
   const CHUNK = 50;
   const CHUNK_BYTES = 128 * 1024;
@@ -48,8 +53,12 @@
   function openDb() {
     if (!dbPromise) {
       dbPromise = new Promise((resolve, reject) => {
-        const request = indexedDB.open(DB_NAME, 1);
-        request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "id" });
+        const request = indexedDB.open(DB_NAME, DB_VERSION);
+        request.onupgradeneeded = () => {
+          const names = request.result.objectStoreNames;
+          if (!names.contains(STORE)) request.result.createObjectStore(STORE, { keyPath: "id" });
+          if (!names.contains(DEVICE)) request.result.createObjectStore(DEVICE, { keyPath: "key" });
+        };
         request.onsuccess = () => {
           const db = request.result;
           // Another tab logging out deletes the database: let go of it at once.
@@ -68,12 +77,12 @@
     return dbPromise;
   }
 
-  function withStore(mode, work) {
+  function withStore(mode, work, name) {
     return openDb().then(
       (db) =>
         new Promise((resolve, reject) => {
-          const tx = db.transaction(STORE, mode);
-          const result = work(tx.objectStore(STORE));
+          const tx = db.transaction(name || STORE, mode);
+          const result = work(tx.objectStore(name || STORE));
           tx.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
           tx.onerror = () => reject(tx.error);
           tx.onabort = () => reject(tx.error);
@@ -114,6 +123,27 @@
       };
     }).then(changed);
   }
+
+  // The device record: {key: "record", worker, language, office_phone, visit: {...} | null}.
+  const device = {
+    get: function () {
+      return exists()
+        .then((found) => (found ? withStore("readonly", (store) => store.get("record"), DEVICE) : null))
+        .then((record) => record || null)
+        .catch(() => null);
+    },
+    put: function (record) {
+      return withStore("readwrite", (store) => store.put({ ...record, key: "record" }), DEVICE);
+    },
+    // Change the running visit's facts (an action queued offline), or forget it (null).
+    setVisit: function (changes) {
+      return device.get().then((record) => {
+        if (!record || !record.visit) return null;
+        const visit = changes === null ? null : { ...record.visit, ...changes };
+        return device.put({ ...record, visit: visit });
+      });
+    },
+  };
 
   function changed() {
     if (channel) channel.postMessage("changed");
@@ -327,6 +357,7 @@
     queue: queue,
     flush: flush,
     allItems: allItems,
+    device: device,
     backgroundFlush: function () {
       return flush().then((outcome) => {
         if (outcome.offline) throw new Error("offline");

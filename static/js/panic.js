@@ -18,10 +18,12 @@
     });
   }
 
-  function send(form) {
+  function send(form, submitter) {
     form.dataset.ready = "1";
-    if (form.requestSubmit) form.requestSubmit();
-    else form.submit();
+    if (form.requestSubmit) {
+      if (submitter) form.requestSubmit(submitter);
+      else form.requestSubmit();
+    } else form.submit();
   }
 
   function withLocation(form, timeoutMs, done) {
@@ -56,9 +58,11 @@
       .catch(done);
   }
 
+  // Visit actions, and the assessment's "Opslaan en inchecken" (form[data-share-form]).
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.matches("form[data-visit-action]")) return;
+    if (!(form instanceof HTMLFormElement)) return;
+    if (!form.matches("form[data-visit-action], form[data-share-form]")) return;
     stamp(form);
     if (form.dataset.ready === "1") return;
     if (form.hasAttribute("data-panic")) {
@@ -67,10 +71,12 @@
       if (hint) hint.classList.add("field-error");
       return;
     }
+    const submitter = event.submitter;
+    const checksIn = !form.matches("[data-share-form]") || (submitter && submitter.name === "check_in");
     const share = form.querySelector("[data-share-location]");
-    if (share && share.checked) {
+    if (share && share.checked && checksIn) {
       event.preventDefault();
-      withLocation(form, 4000, () => send(form));
+      withLocation(form, 4000, () => send(form, submitter));
     }
   });
 
@@ -142,4 +148,5 @@
   }
   setInterval(tick, 1000);
   document.addEventListener("DOMContentLoaded", tick);
+  window.vopTick = tick; // a page that sets [data-due] later shows the countdown at once
 })();
