@@ -1,4 +1,5 @@
-"""Command-line commands: seed-demo, create-admin and serve."""
+"""Command-line commands: seed-demo, create-admin, serve, escalator, backup, restore,
+replicate and takeover."""
 
 import click
 from flask import Flask, current_app
@@ -54,19 +55,32 @@ def create_admin_command(username: str, display_name: str, password: str) -> Non
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, help="Requests served at once.")
 @with_appcontext
-def serve_command(host: str, port: int) -> None:
-    """Serve the app for one machine (development and demo), escalation worker included."""
-    from werkzeug.serving import run_simple
+def serve_command(host: str, port: int, threads: int) -> None:
+    """Serve the app on one machine with waitress, escalation worker included (make run)."""
+    import signal
+
+    from waitress import create_server
 
     from .escalation import start_in_process
 
     application = current_app._get_current_object()
+    # ident="" : no Server header naming the server or its version.
+    server = create_server(application, host=host, port=port, threads=threads, ident="")
     escalator = start_in_process(application)
-    click.echo(f"Veilig op Pad draait op http://{host}:{port}/")
+
+    def stop(*_args):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    click.echo(f"Veilig op Pad draait op http://{host}:{port}/ (waitress, {threads} threads)")
     try:
-        run_simple(host, port, application, threaded=True)
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("Veilig op Pad stopt.")
     finally:
+        server.close()
         if escalator is not None:
             escalator.stop()
 
@@ -86,9 +100,75 @@ def escalator_command() -> None:
     escalator.run()
 
 
+@click.command("backup")
+@click.argument("destination", type=click.Path(path_type=str))
+@with_appcontext
+def backup_command(destination: str) -> None:
+    """Copy the database to DESTINATION (a file, or a folder) while the app keeps running."""
+    from . import backup
+
+    try:
+        result = backup.backup(current_app.config["DATABASE"], destination)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    audit.record("backup", object_type="database", detail=result, actor="cli")
+    click.echo(f"Back-up gemaakt: {result['file']} ({result['bytes']} bytes)")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(path_type=str))
+@with_appcontext
+def restore_command(source: str) -> None:
+    """Replace the database with the backup SOURCE; refused while the app or escalator runs."""
+    from . import backup
+
+    try:
+        result = backup.restore(source, current_app.config["DATABASE"])
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    audit.record("restore", object_type="database", detail=result, actor="cli")
+    click.echo(f"Hersteld uit {result['from']} naar {result['file']}")
+
+
+@click.command("replicate")
+@with_appcontext
+def replicate_command() -> None:
+    """Replicate the database continuously to VOP_REPLICA_URL with Litestream (until stopped)."""
+    import os
+
+    from . import replication
+
+    try:
+        command = replication.replicate_command_line(current_app._get_current_object())
+    except replication.ReplicationError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Litestream repliceert naar {current_app.config['VOP_REPLICA_URL']}")
+    os.execv(command[0], command)  # Litestream itself answers the signals from here on
+
+
+@click.command("takeover")
+@click.option("--force", is_flag=True, help="Overwrite a database that is already here.")
+@with_appcontext
+def takeover_command(force: bool) -> None:
+    """Restore the database from VOP_REPLICA_URL on a standby machine, ready to start."""
+    from . import replication
+
+    try:
+        result = replication.take_over(current_app._get_current_object(), force=force)
+    except replication.ReplicationError as error:
+        raise click.ClickException(str(error)) from None
+    applied = migrate(get_db())
+    audit.record("takeover", object_type="database", detail=result, actor="cli")
+    click.echo(f"Overgenomen uit {result['replica']}; migraties: {', '.join(applied) or 'geen'}")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(escalator_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(replicate_command)
+    app.cli.add_command(takeover_command)

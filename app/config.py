@@ -35,6 +35,7 @@ ENV_SETTINGS = {
     "VOP_OFFICE_EMAIL": str,
     "VOP_PUBLIC_URL": str,
     "VOP_OFFICE_PHONE": str,  # the office's number for offline check-out and panic
+    "VOP_REPLICA_URL": str,  # Litestream replica: file:///..., s3://..., sftp://...
 }
 
 
@@ -81,6 +82,7 @@ def load(app: Flask, test_config: dict | None) -> None:
         VOP_MAIL_FROM="veilig-op-pad@localhost",
         VOP_OFFICE_EMAIL=None,
         VOP_PUBLIC_URL="http://127.0.0.1:5000",
+        VOP_REPLICA_URL=None,
         BABEL_DEFAULT_LOCALE="nl",
         BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
         SESSION_COOKIE_HTTPONLY=True,

@@ -9,6 +9,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .db import storage_problem
+
 csrf = CSRFProtect()
 
 CSP = "; ".join(
@@ -99,6 +101,16 @@ def handle_unexpected(error: Exception):
 
     if isinstance(error, HTTPException):
         return handle_http(error)
+    if storage_problem(error):
+        current_app.logger.error("Storage cannot take writes: %s", error)
+        return _error_page(
+            503,
+            _(
+                "De app kan nu niets opslaan: de opslag van de server is vol of niet "
+                "beschrijfbaar. Uw invoer is niet opgeslagen; wat de telefoon bewaart, "
+                "gaat later vanzelf. Probeer het over een paar minuten opnieuw."
+            ),
+        )
     current_app.logger.exception("Unexpected error")
     return _error_page(
         500, _("Er ging iets mis aan onze kant. Uw gegevens zijn niet gewijzigd; probeer opnieuw.")
