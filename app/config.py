@@ -35,7 +35,9 @@ ENV_SETTINGS = {
     "VOP_OFFICE_EMAIL": str,
     "VOP_PUBLIC_URL": str,
     "VOP_OFFICE_PHONE": str,  # the office's number for offline check-out and panic
-    "VOP_REPLICA_URL": str,  # Litestream replica: file:///..., s3://..., sftp://...
+    "VOP_REPLICA_URL": str,
+    "VOP_HEARTBEAT_URL": str,  # an uptime monitor's push URL the escalator calls while alive
+    "VOP_HEARTBEAT_SECONDS": float,  # Litestream replica: file:///..., s3://..., sftp://...
 }
 
 
@@ -83,6 +85,8 @@ def load(app: Flask, test_config: dict | None) -> None:
         VOP_OFFICE_EMAIL=None,
         VOP_PUBLIC_URL="http://127.0.0.1:5000",
         VOP_REPLICA_URL=None,
+        VOP_HEARTBEAT_URL=None,
+        VOP_HEARTBEAT_SECONDS=30,
         BABEL_DEFAULT_LOCALE="nl",
         BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
         SESSION_COOKIE_HTTPONLY=True,

@@ -21,6 +21,7 @@ from ..clock import iso, now, parse
 from ..db import connect, transaction
 from .dispatch import Dispatcher
 from .firing import fire_due
+from .heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
 LEASE = "escalator"
@@ -72,6 +73,13 @@ class Escalator:
         self.stopping = threading.Event()
         self._db: Database | None = None
         self._next_prune = None  # the first tick prunes
+        self.heartbeat = None
+        if app.config.get("VOP_HEARTBEAT_URL"):
+            self.heartbeat = Heartbeat(
+                app.config["VOP_HEARTBEAT_URL"],
+                float(app.config["VOP_HEARTBEAT_SECONDS"]),
+                fresh=HEALTHY_SECONDS,
+            )
         self.thread: threading.Thread | None = None
 
     @property
@@ -94,6 +102,8 @@ class Escalator:
                 "update escalator_lease set last_tick_at = ? where name = ? and holder = ?",
                 [iso(now()), LEASE, self.holder],
             )
+            if self.heartbeat is not None:
+                self.heartbeat.ticked()
             pruned = self._housekeeping(moment)
             return {
                 "leader": True,
@@ -150,6 +160,8 @@ class Escalator:
     def run(self) -> None:
         """Tick until stopped."""
         log.info("Escalator %s started", self.holder)
+        if self.heartbeat is not None:
+            self.heartbeat.start()
         while not self.stopping.is_set():
             try:
                 self.tick()
@@ -158,6 +170,8 @@ class Escalator:
                 log.exception("Escalator tick failed")
                 wait = self.tick_seconds
             self.stopping.wait(wait)
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
         self.dispatcher.shutdown()
         try:
             with self.app.app_context():
