@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         i18n,
         incidents,
         legacy,
+        logs,
         pwa,
         security,
         templating,
@@ -42,6 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth.init_app(app)
     commands.init_app(app)
     templating.init_app(app)
+    logs.init_app(app)
+    if not app.testing:
+        logs.configure()
     for blueprint in (
         auth.bp,
         admin.bp,
