@@ -3,10 +3,12 @@
 from pathlib import Path
 
 from flask import Flask
+from flask_compress import Compress
 
 from . import config
 
 ROOT = Path(__file__).resolve().parent.parent
+compress = Compress()
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -16,12 +18,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
         instance_path=config.instance_path(),
         template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        static_folder=None,  # app/assets.py serves /static/ with content-hashed names
     )
     config.load(app, test_config)
 
     from . import (
         admin,
+        assets,
         auth,
         commands,
         db,
@@ -37,6 +40,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         visits,
     )
 
+    assets.init_app(app)
+    compress.init_app(app)  # pages and JSON; static files come compressed already
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)

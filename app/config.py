@@ -94,6 +94,9 @@ def load(app: Flask, test_config: dict | None) -> None:
         SESSION_COOKIE_NAME="vop_session",
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=True,
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_BR_LEVEL=5,  # fast enough per page; static files get level 11 once
+        COMPRESS_MIN_SIZE=512,
     )
     app.config.from_pyfile("config.py", silent=True)
     for name, kind in ENV_SETTINGS.items():

@@ -60,29 +60,38 @@ def configure(level: int = logging.INFO) -> None:
     root.setLevel(level)
 
 
+def _request_id() -> str:
+    """Return this request's id, taking the caller's when it is a sane one."""
+    if "request_id" not in g:
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex[:16]
+    return g.request_id
+
+
 def init_app(app: Flask) -> None:
     """Give every request an id and log one line per answered request."""
     access = logging.getLogger("app.requests")
 
     @app.before_request
     def start_request():
-        given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex[:16]
+        _request_id()
         g.started = time.perf_counter()
 
     @app.after_request
     def log_request(response):
-        response.headers["X-Request-ID"] = g.request_id
+        response.headers["X-Request-ID"] = _request_id()
         from flask_login import current_user
 
         access.info(
             "request",
             extra={
-                "request_id": g.request_id,
+                "request_id": _request_id(),
                 "method": request.method,
                 "path": request.path,
                 "status": response.status_code,
-                "ms": round((time.perf_counter() - g.started) * 1000, 1),
+                "ms": round(
+                    (time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1
+                ),
                 "user_id": current_user.id if current_user.is_authenticated else None,
             },
         )

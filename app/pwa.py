@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, url_for
 from flask_babel import gettext as _
 
+from . import assets
 from .clock import iso, now
 from .db import get_db, storage_problem, transaction
 from .users import LANGUAGES
@@ -31,24 +32,7 @@ SHELL_FILES = [
     "js/push.js",
     "css/escalation.css",
 ]
-VENDOR_CSS = [
-    "vendor/utrecht/design-tokens-5.0.1-theme.css",
-    "vendor/utrecht/document-3.0.1.css",
-    "vendor/utrecht/page-3.0.1.css",
-    "vendor/utrecht/heading-1-3.0.1.css",
-    "vendor/utrecht/heading-2-3.0.1.css",
-    "vendor/utrecht/paragraph-4.0.1.css",
-    "vendor/utrecht/link-3.0.1.css",
-    "vendor/utrecht/button-4.0.1.css",
-    "vendor/utrecht/form-field-3.0.1.css",
-    "vendor/utrecht/form-label-3.0.1.css",
-    "vendor/utrecht/form-field-description-3.0.1.css",
-    "vendor/utrecht/textbox-4.0.1.css",
-    "vendor/utrecht/select-3.0.1.css",
-    "vendor/utrecht/checkbox-3.0.1.css",
-    "vendor/utrecht/alert-4.0.2.css",
-    "vendor/utrecht/table-3.0.1.css",
-]
+VENDOR_CSS = [assets.DESIGN_SYSTEM]  # the NL Design System components, as one file
 VENDOR_JS = ["vendor/htmx-2.0.11.min.js"]
 
 
@@ -83,7 +67,7 @@ def shell_version(app: Flask) -> str:
     """
     digest = hashlib.sha256(SW_SOURCE.read_bytes())
     for name in shell_assets():
-        digest.update((Path(app.static_folder) / name).read_bytes())
+        digest.update(assets.content(name))
     for endpoint in PRECACHED_PAGES:
         for language in LANGUAGES:
             digest.update(_page_bytes(app, endpoint, language))

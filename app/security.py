@@ -55,9 +55,11 @@ def add_headers(response):
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Permissions-Policy"] = "geolocation=(self), camera=(), microphone=()"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if request.endpoint == "static":
+        return response  # the same for everyone, cached as app/assets.py says
     if current_user and current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
-    elif "Cache-Control" not in response.headers and request.endpoint != "static":
+    elif "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-cache"
     response.vary.add("Cookie")
     if request.headers.get("HX-Request"):
