@@ -151,7 +151,7 @@ def wait_for_server(url: str, timeout: float = 20) -> None:
 class LiveServer:
     """The app started with `flask serve` in a subprocess on its own data directory."""
 
-    def __init__(self, data_dir: Path, extra_env: dict | None = None):
+    def __init__(self, data_dir: Path, extra_env: dict | None = None, wrapper: tuple = ()):
         self.port = find_free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
@@ -163,7 +163,7 @@ class LiveServer:
             )
         self.log = open(data_dir / "server.log", "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            flask + ["serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [*wrapper, *flask, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env,
             cwd=ROOT,
             stdout=self.log,

@@ -23,7 +23,7 @@ from sqlite_utils import Database
 
 from .. import audit
 from ..clock import iso
-from ..db import one, transaction
+from ..db import one, storage_problem, transaction
 from . import replay, reports, visibility
 
 MAX_ITEMS = 100
@@ -169,10 +169,20 @@ def process_batch(db: Database, items: list, user, received: datetime) -> list[d
             continue
         try:
             results.append(process_item(db, index, item, user, received))
-        except Exception:
-            current_app.logger.exception("Sync: item %s failed", client_id)
-            message = _("Er ging iets mis aan onze kant. Het item blijft bewaard en gaat later.")
-            results.append(_result(index, client_id, "error", message=message))
+        except Exception as error:
+            if storage_problem(error):  # the disk: nothing wrong with the item, try later
+                current_app.logger.error("Sync: storage takes no writes: %s", error)
+                message = _(
+                    "De server kan nu niets opslaan. Het item blijft op dit toestel bewaard "
+                    "en gaat later vanzelf."
+                )
+                results.append(_result(index, client_id, "deferred", message=message))
+            else:
+                current_app.logger.exception("Sync: item %s failed", client_id)
+                message = _(
+                    "Er ging iets mis aan onze kant. Het item blijft bewaard en gaat later."
+                )
+                results.append(_result(index, client_id, "error", message=message))
             if visit is not None:
                 waiting_visits.add(str(visit))
     return results
