@@ -5,7 +5,10 @@ from pathlib import Path
 from flask import Flask
 from flask_compress import Compress
 
-from . import config
+from . import (
+    config,
+    metrics,  # first: it chooses prometheus_client's multiprocess mode on import
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 compress = Compress()
@@ -60,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         *escalation.blueprints(),
         *incidents.blueprints(),
         legacy.bp,
+        metrics.bp,
     ):
         app.register_blueprint(blueprint)
     return app

@@ -5,7 +5,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from . import audit, demo, users
+from . import audit, demo, metrics, users
 from .db import get_db, migrate
 
 
@@ -68,6 +68,7 @@ def serve_command(host: str, port: int, threads: int) -> None:
     application = current_app._get_current_object()
     # ident="" : no Server header naming the server or its version.
     server = create_server(application, host=host, port=port, threads=threads, ident="")
+    metrics.forget_dead_processes()
     escalator = start_in_process(application)
 
     def stop(*_args):
@@ -93,6 +94,7 @@ def escalator_command() -> None:
 
     from .escalation.engine import Escalator
 
+    metrics.forget_dead_processes()
     escalator = Escalator(current_app._get_current_object())
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_args: escalator.stopping.set())

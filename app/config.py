@@ -36,6 +36,7 @@ ENV_SETTINGS = {
     "VOP_PUBLIC_URL": str,
     "VOP_OFFICE_PHONE": str,  # the office's number for offline check-out and panic
     "VOP_REPLICA_URL": str,
+    "VOP_METRICS_TOKEN": str,  # bearer token for /metrics from anywhere but loopback
     "VOP_HEARTBEAT_URL": str,  # an uptime monitor's push URL the escalator calls while alive
     "VOP_HEARTBEAT_SECONDS": float,  # Litestream replica: file:///..., s3://..., sftp://...
 }
@@ -85,6 +86,7 @@ def load(app: Flask, test_config: dict | None) -> None:
         VOP_OFFICE_EMAIL=None,
         VOP_PUBLIC_URL="http://127.0.0.1:5000",
         VOP_REPLICA_URL=None,
+        VOP_METRICS_TOKEN=None,
         VOP_HEARTBEAT_URL=None,
         VOP_HEARTBEAT_SECONDS=30,
         BABEL_DEFAULT_LOCALE="nl",

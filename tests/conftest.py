@@ -155,7 +155,12 @@ class LiveServer:
         self.port = find_free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
-        self.env = {**os.environ, "VOP_DATA_DIR": str(data_dir), **(extra_env or {})}
+        self.env = {
+            **os.environ,
+            "VOP_DATA_DIR": str(data_dir),
+            "PROMETHEUS_MULTIPROC_DIR": str(data_dir / "metrics"),  # its own counts
+            **(extra_env or {}),
+        }
         flask = [sys.executable, "-m", "flask", "--app", "app"]
         for command in (["init-db"], ["seed-demo"]):
             subprocess.run(

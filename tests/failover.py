@@ -55,6 +55,7 @@ class Node:
         self.env = {
             **os.environ,
             "VOP_DATA_DIR": str(data_dir),
+            "PROMETHEUS_MULTIPROC_DIR": str(data_dir / "metrics"),
             "VOP_REPLICA_URL": replica.as_uri(),
             "VOP_PUSH_HOSTS": "127.0.0.1",
             "VOP_ESCALATOR_TICK_SECONDS": "0.2",

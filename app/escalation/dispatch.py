@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlite_utils import Database
 
+from .. import metrics
 from ..clock import iso, now, parse
 from ..db import transaction
 from . import mailer, push, store
@@ -169,6 +170,7 @@ class Dispatcher:
 
 def _record(db: Database, row: dict, result: push.Result) -> None:
     """Store one attempt's answer on the delivery and in the alarm log."""
+    metrics.SENDS.labels(row["channel"], result.outcome).inc()
     moment = now()
     status, next_at = (
         {"accepted": "sent", "gone": "gone", "refused": "failed"}.get(result.outcome, "pending"),

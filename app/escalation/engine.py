@@ -16,7 +16,7 @@ from datetime import timedelta
 from flask import Flask
 from sqlite_utils import Database
 
-from .. import housekeeping
+from .. import housekeeping, metrics
 from ..clock import iso, now, parse
 from ..db import connect, transaction
 from .dispatch import Dispatcher
@@ -102,6 +102,7 @@ class Escalator:
                 "update escalator_lease set last_tick_at = ? where name = ? and holder = ?",
                 [iso(now()), LEASE, self.holder],
             )
+            metrics.TICKS.inc()
             if self.heartbeat is not None:
                 self.heartbeat.ticked()
             pruned = self._housekeeping(moment)

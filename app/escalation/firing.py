@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
+from .. import metrics
 from ..clock import iso, parse
 from ..db import transaction
 from ..visits.access import get_visit
@@ -40,6 +41,9 @@ def fire_due(db: Database, moment: datetime, holder: str) -> int:
                     [iso(moment), holder, late, job["id"]],
                 ).rowcount
                 if claimed:
+                    lag = (moment - parse(job["due_at"])).total_seconds()
+                    metrics.FIRED.labels(job["kind"]).inc()
+                    metrics.LAG.labels(job["kind"]).observe(max(0.0, lag))
                     _fire(db, job, moment, late if late > LATE_AFTER else 0)
                     fired += 1
                 db.execute("RELEASE SAVEPOINT fire_job")

@@ -21,7 +21,7 @@ from datetime import datetime
 from flask import current_app
 from sqlite_utils import Database
 
-from .. import audit
+from .. import audit, metrics
 from ..clock import iso
 from ..db import one, storage_problem, transaction
 from . import replay, reports, visibility
@@ -185,4 +185,7 @@ def process_batch(db: Database, items: list, user, received: datetime) -> list[d
                 results.append(_result(index, client_id, "error", message=message))
             if visit is not None:
                 waiting_visits.add(str(visit))
+    for item, result in zip(items, results, strict=True):
+        kind = item.get("kind") if isinstance(item, dict) else None
+        metrics.SYNC_ITEMS.labels(kind if kind in KINDS else "unknown", result["outcome"]).inc()
     return results
