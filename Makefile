@@ -8,6 +8,8 @@ CHROMIUM ?= /usr/bin/chromium
 PO := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
+LIGHTHOUSE_VERSION := 12.8.2
+
 .PHONY: run test bench lint format i18n-extract chromium
 
 $(BIN)/.installed: pyproject.toml
@@ -35,7 +37,12 @@ chromium:
 	  fi; \
 	fi
 
-test: $(BIN)/.installed $(MO) chromium
+# Lighthouse (npm) for the performance and accessibility budgets in the test suite.
+.lighthouse/.installed-$(LIGHTHOUSE_VERSION):
+	npm install --silent --no-audit --no-fund --prefix .lighthouse lighthouse@$(LIGHTHOUSE_VERSION)
+	touch $@
+
+test: $(BIN)/.installed $(MO) chromium .lighthouse/.installed-$(LIGHTHOUSE_VERSION)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	VOP_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q
