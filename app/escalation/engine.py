@@ -29,13 +29,33 @@ LEASE_SECONDS = 5  # a leader that stops renewing is replaced after this
 HEALTHY_SECONDS = 10  # /healthz answers 503 "degraded" after this long without a tick
 
 
+def _gone(holder: str) -> bool:
+    """Tell whether a lease holder was a process of this machine that no longer runs."""
+    host, _sep, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's: only its lease's end tells
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def take_lease(db: Database, holder: str, moment) -> bool:
-    """Become or stay the leader unless another holder's lease is still valid."""
+    """Become or stay the leader unless another holder's lease is still valid.
+
+    A holder that was a process of this machine and has died (kill -9, a crash) is replaced
+    at once instead of after its lease: its alarms must not wait.
+    """
     with transaction(db):
         row = db.execute(
             "select holder, expires_at from escalator_lease where name = ?", [LEASE]
         ).fetchone()
-        if row and row[0] != holder and row[1] and row[1] > iso(moment):
+        held = row and row[0] != holder and row[1] and row[1] > iso(moment)
+        if held and not _gone(row[0]):
             return False
         db.execute(
             "insert into escalator_lease (name, holder, expires_at) values (?, ?, ?) "
@@ -73,6 +93,7 @@ class Escalator:
         self.stopping = threading.Event()
         self._db: Database | None = None
         self._next_prune = None  # the first tick prunes
+        self.leading = False
         self.heartbeat = None
         if app.config.get("VOP_HEARTBEAT_URL"):
             self.heartbeat = Heartbeat(
@@ -93,7 +114,11 @@ class Escalator:
         with self.app.app_context():
             moment = now()
             if not take_lease(self.db, self.holder, moment):
+                self.leading = False
                 return {"leader": False}
+            if not self.leading:  # taking over: what a dead leader had claimed goes again
+                self.leading = True
+                self.dispatcher.reclaim(self.db, moment)
             answered = self.dispatcher.collect(self.db)
             fired = fire_due(self.db, moment, self.holder)
             sent = self.dispatcher.dispatch(self.db, moment)

@@ -16,7 +16,14 @@ from .notify import notify
 
 log = logging.getLogger(__name__)
 LATE_AFTER = 5  # seconds: a step fired later than this was held up (the escalator was down)
-BATCH = 500
+# Jobs fired per transaction: short, so a panic's own write waits little behind a burst.
+BATCH = 100
+# What fires first when much is due at once: panic and duress, then the ladder's steps (an
+# alarm to the office, the worker's notice), then repeats, and reminders last.
+PRIORITY = (
+    "case kind when 'alarm_all' then 0 when 'step' then 1 when 'ack_timeout' then 1 "
+    "when 'renotify' then 2 else 3 end"
+)
 
 
 def fire_due(db: Database, moment: datetime, holder: str) -> int:
@@ -26,7 +33,7 @@ def fire_due(db: Database, moment: datetime, holder: str) -> int:
         jobs = list(
             db.query(
                 "select * from escalation_jobs where status = 'pending' and due_at <= ? "
-                "order by due_at, id limit ?",
+                f"order by {PRIORITY}, due_at, id limit ?",
                 [iso(moment), BATCH],
             )
         )
