@@ -10,7 +10,7 @@ MO := $(PO:.po=.mo)
 
 LIGHTHOUSE_VERSION := 12.8.2
 
-.PHONY: run test bench lint format i18n-extract chromium
+.PHONY: run test bench lint format i18n-extract chromium wrk
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,8 +47,27 @@ test: $(BIN)/.installed $(MO) chromium .lighthouse/.installed-$(LIGHTHOUSE_VERSI
 	$(BIN)/ruff format --check .
 	VOP_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q
 
-bench: $(BIN)/.installed $(MO)
-	@set -e; for b in tests/benchmarks/bench_*.py; do $(BIN)/python $$b; done
+# Every benchmark at its default size, the escalation one in each of its modes.
+BENCHMARKS := "bench_escalation.py" \
+	"bench_escalation.py --push-latency-ms 100" \
+	"bench_escalation.py --push-latency-ms 100 --burst" \
+	"bench_escalation.py --push-latency-ms 100 --office 5 --due 500" \
+	"bench_escalation.py --push-latency-ms 100 --panic --active 12000 --due 10000" \
+	"bench_escalation.py --push-latency-ms 100 --kill --active 2000 --due 500" \
+	"bench_sync.py" "bench_http.py" "bench_failover.py"
+
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "wrk ontbreekt (voor bench_http). Installeer het als root: apt-get install wrk"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+bench: $(BIN)/.installed $(MO) wrk
+	@set -e; for b in $(BENCHMARKS); do $(BIN)/python tests/benchmarks/$$b; done
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
