@@ -8,7 +8,9 @@ CHROMIUM ?= /usr/bin/chromium
 PO := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test bench lint format i18n-extract chromium
+LIGHTHOUSE_VERSION := 12.8.2
+
+.PHONY: run test bench lint format i18n-extract chromium wrk
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,13 +37,37 @@ chromium:
 	  fi; \
 	fi
 
-test: $(BIN)/.installed $(MO) chromium
+# Lighthouse (npm) for the performance and accessibility budgets in the test suite.
+.lighthouse/.installed-$(LIGHTHOUSE_VERSION):
+	npm install --silent --no-audit --no-fund --prefix .lighthouse lighthouse@$(LIGHTHOUSE_VERSION)
+	touch $@
+
+test: $(BIN)/.installed $(MO) chromium .lighthouse/.installed-$(LIGHTHOUSE_VERSION)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	VOP_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q
 
-bench: $(BIN)/.installed $(MO)
-	@set -e; for b in tests/benchmarks/bench_*.py; do $(BIN)/python $$b; done
+# Every benchmark at its default size, the escalation one in each of its modes.
+BENCHMARKS := "bench_escalation.py" \
+	"bench_escalation.py --push-latency-ms 100" \
+	"bench_escalation.py --push-latency-ms 100 --burst" \
+	"bench_escalation.py --push-latency-ms 100 --office 5 --due 500" \
+	"bench_escalation.py --push-latency-ms 100 --panic --active 12000 --due 10000" \
+	"bench_escalation.py --push-latency-ms 100 --kill --active 2000 --due 500" \
+	"bench_sync.py" "bench_http.py" "bench_failover.py"
+
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "wrk ontbreekt (voor bench_http). Installeer het als root: apt-get install wrk"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+bench: $(BIN)/.installed $(MO) wrk
+	@set -e; for b in $(BENCHMARKS); do $(BIN)/python tests/benchmarks/$$b; done
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -3,10 +3,15 @@
 from pathlib import Path
 
 from flask import Flask
+from flask_compress import Compress
 
-from . import config
+from . import (
+    config,
+    metrics,  # first: it chooses prometheus_client's multiprocess mode on import
+)
 
 ROOT = Path(__file__).resolve().parent.parent
+compress = Compress()
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -16,12 +21,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
         instance_path=config.instance_path(),
         template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        static_folder=None,  # app/assets.py serves /static/ with content-hashed names
     )
     config.load(app, test_config)
 
     from . import (
         admin,
+        assets,
         auth,
         commands,
         db,
@@ -31,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         i18n,
         incidents,
         legacy,
+        logs,
         privacy,
         pwa,
         security,
@@ -39,12 +46,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         visits,
     )
 
+    assets.init_app(app)
+    compress.init_app(app)  # pages and JSON; static files come compressed already
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     auth.init_app(app)
     commands.init_app(app)
     templating.init_app(app)
+    logs.init_app(app)
+    if not app.testing:
+        logs.configure()
     for blueprint in (
         auth.bp,
         admin.bp,
@@ -56,6 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         *followup.blueprints(),
         privacy.bp,
         legacy.bp,
+        metrics.bp,
     ):
         app.register_blueprint(blueprint)
     return app

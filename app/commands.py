@@ -1,10 +1,11 @@
-"""Command-line commands: seed-demo, create-admin, serve, escalator, purge, seed-demo-year."""
+"""Command-line commands: seed-demo, create-admin, serve, escalator, purge, seed-demo-year,
+backup, restore, replicate and takeover."""
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from . import audit, demo, users
+from . import audit, demo, metrics, users
 from .db import get_db, migrate
 
 
@@ -51,34 +52,36 @@ def create_admin_command(username: str, display_name: str, password: str) -> Non
     click.echo(f"Beheerder {username} aangemaakt.")
 
 
-def _request_handler():
-    """Return werkzeug's request handler, made to name no framework or version."""
-    from werkzeug.serving import WSGIRequestHandler
-
-    class Handler(WSGIRequestHandler):
-        def version_string(self) -> str:
-            # http.server would say "Werkzeug/x.y Python/3.z": a map for an attacker.
-            return "Veilig op Pad"
-
-    return Handler
-
-
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, help="Requests served at once.")
 @with_appcontext
-def serve_command(host: str, port: int) -> None:
-    """Serve the app for one machine (development and demo), escalation worker included."""
-    from werkzeug.serving import run_simple
+def serve_command(host: str, port: int, threads: int) -> None:
+    """Serve the app on one machine with waitress, escalation worker included (make run)."""
+    import signal
+
+    from waitress import create_server
 
     from .escalation import start_in_process
 
     application = current_app._get_current_object()
+    # ident="" : no Server header naming the server or its version.
+    server = create_server(application, host=host, port=port, threads=threads, ident="")
+    metrics.forget_dead_processes()
     escalator = start_in_process(application)
-    click.echo(f"Veilig op Pad draait op http://{host}:{port}/")
+
+    def stop(*_args):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    click.echo(f"Veilig op Pad draait op http://{host}:{port}/ (waitress, {threads} threads)")
     try:
-        run_simple(host, port, application, threaded=True, request_handler=_request_handler())
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("Veilig op Pad stopt.")
     finally:
+        server.close()
         if escalator is not None:
             escalator.stop()
 
@@ -91,6 +94,7 @@ def escalator_command() -> None:
 
     from .escalation.engine import Escalator
 
+    metrics.forget_dead_processes()
     escalator = Escalator(current_app._get_current_object())
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_args: escalator.stopping.set())
@@ -131,6 +135,68 @@ def seed_demo_year_command() -> None:
     )
 
 
+@click.command("backup")
+@click.argument("destination", type=click.Path(path_type=str))
+@with_appcontext
+def backup_command(destination: str) -> None:
+    """Copy the database to DESTINATION (a file, or a folder) while the app keeps running."""
+    from . import backup
+
+    try:
+        result = backup.backup(current_app.config["DATABASE"], destination)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    audit.record("backup", object_type="database", detail=result, actor="cli")
+    click.echo(f"Back-up gemaakt: {result['file']} ({result['bytes']} bytes)")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(path_type=str))
+@with_appcontext
+def restore_command(source: str) -> None:
+    """Replace the database with the backup SOURCE; refused while the app or escalator runs."""
+    from . import backup
+
+    try:
+        result = backup.restore(source, current_app.config["DATABASE"])
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    audit.record("restore", object_type="database", detail=result, actor="cli")
+    click.echo(f"Hersteld uit {result['from']} naar {result['file']}")
+
+
+@click.command("replicate")
+@with_appcontext
+def replicate_command() -> None:
+    """Replicate the database continuously to VOP_REPLICA_URL with Litestream (until stopped)."""
+    import os
+
+    from . import replication
+
+    try:
+        command = replication.replicate_command_line(current_app._get_current_object())
+    except replication.ReplicationError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Litestream repliceert naar {current_app.config['VOP_REPLICA_URL']}")
+    os.execv(command[0], command)  # Litestream itself answers the signals from here on
+
+
+@click.command("takeover")
+@click.option("--force", is_flag=True, help="Overwrite a database that is already here.")
+@with_appcontext
+def takeover_command(force: bool) -> None:
+    """Restore the database from VOP_REPLICA_URL on a standby machine, ready to start."""
+    from . import replication
+
+    try:
+        result = replication.take_over(current_app._get_current_object(), force=force)
+    except replication.ReplicationError as error:
+        raise click.ClickException(str(error)) from None
+    applied = migrate(get_db())
+    audit.record("takeover", object_type="database", detail=result, actor="cli")
+    click.echo(f"Overgenomen uit {result['replica']}; migraties: {', '.join(applied) or 'geen'}")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(seed_demo_command)
@@ -139,3 +205,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(escalator_command)
     app.cli.add_command(purge_command)
     app.cli.add_command(seed_demo_year_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(replicate_command)
+    app.cli.add_command(takeover_command)

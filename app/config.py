@@ -48,6 +48,10 @@ ENV_SETTINGS = {
     "VOP_SMS_HOSTS": str,
     "VOP_SMS_SENDER": str,
     "VOP_SMS_COUNTRY": str,
+    "VOP_REPLICA_URL": str,  # Litestream replica: file:///..., s3://..., sftp://...
+    "VOP_METRICS_TOKEN": str,  # bearer token for /metrics from anywhere but loopback
+    "VOP_HEARTBEAT_URL": str,  # an uptime monitor's push URL the escalator calls while alive
+    "VOP_HEARTBEAT_SECONDS": float,
 }
 
 
@@ -104,6 +108,10 @@ def load(app: Flask, test_config: dict | None) -> None:
         VOP_SMS_HOSTS=None,
         VOP_SMS_SENDER=None,
         VOP_SMS_COUNTRY=None,
+        VOP_REPLICA_URL=None,
+        VOP_METRICS_TOKEN=None,
+        VOP_HEARTBEAT_URL=None,
+        VOP_HEARTBEAT_SECONDS=30,
         BABEL_DEFAULT_LOCALE="nl",
         BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
         SESSION_COOKIE_HTTPONLY=True,
@@ -111,6 +119,9 @@ def load(app: Flask, test_config: dict | None) -> None:
         SESSION_COOKIE_NAME="vop_session",
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=True,
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_BR_LEVEL=5,  # fast enough per page; static files get level 11 once
+        COMPRESS_MIN_SIZE=512,
     )
     app.config.from_pyfile("config.py", silent=True)
     for name, kind in ENV_SETTINGS.items():

@@ -3,12 +3,15 @@
 import hashlib
 import json
 import re
+import sqlite3
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, url_for
 from flask_babel import gettext as _
 
-from .db import get_db
+from . import assets
+from .clock import iso, now
+from .db import get_db, storage_problem, transaction
 from .users import LANGUAGES
 
 bp = Blueprint("pwa", __name__)
@@ -30,24 +33,7 @@ SHELL_FILES = [
     "js/push.js",
     "css/escalation.css",
 ]
-VENDOR_CSS = [
-    "vendor/utrecht/design-tokens-5.0.1-theme.css",
-    "vendor/utrecht/document-3.0.1.css",
-    "vendor/utrecht/page-3.0.1.css",
-    "vendor/utrecht/heading-1-3.0.1.css",
-    "vendor/utrecht/heading-2-3.0.1.css",
-    "vendor/utrecht/paragraph-4.0.1.css",
-    "vendor/utrecht/link-3.0.1.css",
-    "vendor/utrecht/button-4.0.1.css",
-    "vendor/utrecht/form-field-3.0.1.css",
-    "vendor/utrecht/form-label-3.0.1.css",
-    "vendor/utrecht/form-field-description-3.0.1.css",
-    "vendor/utrecht/textbox-4.0.1.css",
-    "vendor/utrecht/select-3.0.1.css",
-    "vendor/utrecht/checkbox-3.0.1.css",
-    "vendor/utrecht/alert-4.0.2.css",
-    "vendor/utrecht/table-3.0.1.css",
-]
+VENDOR_CSS = [assets.DESIGN_SYSTEM]  # the NL Design System components, as one file
 VENDOR_JS = ["vendor/htmx-2.0.11.min.js"]
 
 
@@ -92,7 +78,7 @@ def shell_version(app: Flask) -> str:
     """
     digest = hashlib.sha256(SW_SOURCE.read_bytes())
     for name in shell_assets():
-        digest.update((Path(app.static_folder) / name).read_bytes())
+        digest.update(assets.content(name))
     for endpoint in PRECACHED_PAGES:
         for language in LANGUAGES:
             digest.update(_page_bytes(app, endpoint, language))
@@ -163,19 +149,40 @@ def offline():
     return render_template("offline.html")
 
 
+PROBE_BUSY_MS = 1500  # a write that waits longer for the lock is "busy", not broken
+
+
+def _write_probe(db) -> str:
+    """Write one row, so a full or read-only disk shows at once: "ok", "busy" or the problem."""
+    db.execute(f"PRAGMA busy_timeout = {PROBE_BUSY_MS}")
+    try:
+        with transaction(db):
+            db.execute(
+                "insert into health_probe (id, at) values (1, ?) "
+                "on conflict(id) do update set at = excluded.at",
+                [iso(now())],
+            )
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            return "busy"
+        current_app.logger.error("Health check: the database takes no writes: %s", error)
+        return storage_problem(error) or "error"
+    return "ok"
+
+
 @bp.get("/healthz")
 def healthz():
-    """Report whether the database answers and the escalator ticked in the last 10 s."""
+    """Report whether the database takes a write and the escalator ticked in the last 10 s."""
     from .escalation.engine import heartbeat
 
     escalator = {"alive": False, "last_tick": None}
     try:
-        get_db().execute("select 1").fetchone()
-        db_state = "ok"
-        escalator = heartbeat(get_db())
-    except Exception:  # any failure to answer is a failed health check
+        db = get_db()
+        db_state = _write_probe(db)
+        escalator = heartbeat(db)
+    except sqlite3.Error:  # a database that cannot even be read
         current_app.logger.exception("Health check: database does not answer")
         db_state = "error"
-    status = "ok" if db_state == "ok" and escalator["alive"] else "degraded"
+    status = "ok" if db_state in ("ok", "busy") and escalator["alive"] else "degraded"
     body = {"status": status, "db": db_state, "escalator": escalator}
     return jsonify(body), 200 if status == "ok" else 503

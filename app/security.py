@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .db import storage_problem
 from .textinput import SafeRequest
 
 csrf = CSRFProtect()
@@ -78,9 +79,11 @@ def add_headers(response):
         response.headers["Strict-Transport-Security"] = HSTS
     # Name no framework or version (a WSGI server may add its own; see commands.serve).
     response.headers.pop("Server", None)
+    if request.endpoint == "static":
+        return response  # the same for everyone, cached as app/assets.py says
     if current_user and current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
-    elif "Cache-Control" not in response.headers and request.endpoint != "static":
+    elif "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-cache"
     response.vary.add("Cookie")
     if request.headers.get("HX-Request"):
@@ -124,6 +127,16 @@ def handle_unexpected(error: Exception):
 
     if isinstance(error, HTTPException):
         return handle_http(error)
+    if storage_problem(error):
+        current_app.logger.error("Storage cannot take writes: %s", error)
+        return _error_page(
+            503,
+            _(
+                "De app kan nu niets opslaan: de opslag van de server is vol of niet "
+                "beschrijfbaar. Uw invoer is niet opgeslagen; wat de telefoon bewaart, "
+                "gaat later vanzelf. Probeer het over een paar minuten opnieuw."
+            ),
+        )
     current_app.logger.exception("Unexpected error")
     return _error_page(
         500, _("Er ging iets mis aan onze kant. Uw gegevens zijn niet gewijzigd; probeer opnieuw.")

@@ -181,12 +181,18 @@ class LiveServer:
     operator's restart would (the board's watchdog tests need that).
     """
 
-    def __init__(self, data_dir: Path, extra_env: dict | None = None):
+    def __init__(self, data_dir: Path, extra_env: dict | None = None, wrapper: tuple = ()):
         self.port = find_free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
-        self.env = {**os.environ, "VOP_DATA_DIR": str(data_dir), **(extra_env or {})}
+        self.env = {
+            **os.environ,
+            "VOP_DATA_DIR": str(data_dir),
+            "PROMETHEUS_MULTIPROC_DIR": str(data_dir / "metrics"),  # its own counts
+            **(extra_env or {}),
+        }
         self.flask = [sys.executable, "-m", "flask", "--app", "app"]
+        self.wrapper = tuple(wrapper)
         for command in (["init-db"], ["seed-demo"]):
             subprocess.run(
                 self.flask + command, env=self.env, cwd=ROOT, check=True, capture_output=True
@@ -198,7 +204,7 @@ class LiveServer:
         """Start the server (again) and wait until it answers."""
         self.log = open(self.data_dir / "server.log", "a")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            self.flask + ["serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [*self.wrapper, *self.flask, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env,
             cwd=ROOT,
             stdout=self.log,

@@ -46,10 +46,18 @@ class _Subscription:
 
 
 class FakePushService:
-    """An HTTP push service on 127.0.0.1 in a background thread."""
+    """An HTTP push service on 127.0.0.1 in a background thread.
 
-    def __init__(self, default_status: int = 201):
+    `latency` makes every answer wait that many seconds after the message arrived, as a real
+    push service over the internet does (50-300 ms). With `defer` the service only notes
+    each message's arrival and checks and decrypts it later, when it is asked what it
+    received: a benchmark then measures the app's sending, not the service's decrypting.
+    """
+
+    def __init__(self, default_status: int = 201, latency: float = 0.0, defer: bool = False):
         self.default_status = default_status
+        self.latency, self.defer = latency, defer
+        self.raw: list[tuple] = []  # (name, body, headers, arrival) waiting to be decrypted
         self.subscriptions: dict[str, _Subscription] = {}
         self.messages: list[Message] = []
         self.refusals: list[tuple[str, str]] = []  # (name, why) for bad requests
@@ -93,17 +101,27 @@ class FakePushService:
     def received(self, name: str | None = None, status: int | None = 201) -> list[Message]:
         """Return the accepted (or other-status) messages, of one subscription or all."""
         with self.lock:
-            return [
-                m
-                for m in self.messages
-                if (name is None or m.name == name) and (status is None or m.status == status)
-            ]
+            self._decrypt_deferred()
+            return self._matching(name, status)
+
+    def _matching(self, name: str | None, status: int | None) -> list[Message]:
+        return [
+            m
+            for m in self.messages
+            if (name is None or m.name == name) and (status is None or m.status == status)
+        ]
+
+    def _count(self, name: str | None) -> int:
+        """Messages accepted so far; with `defer`, every arrival (checked later)."""
+        if self.defer:
+            return len(self.raw) + len(self._matching(name, 201))
+        return len(self._matching(name, 201))
 
     def wait_for(self, count: int, timeout: float = 10, name: str | None = None) -> list[Message]:
         """Wait until at least `count` messages were accepted; return them."""
         deadline = time.monotonic() + timeout
         with self.lock:
-            while len(self.received(name)) < count:
+            while self._count(name) < count:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
@@ -126,7 +144,31 @@ class FakePushService:
             raise ValueError("content encoding or TTL missing")
         return claims
 
+    def _decrypt_deferred(self) -> None:
+        """Check and decrypt the messages noted on arrival (called with the lock held)."""
+        for name, body, headers, arrival, status in self.raw:
+            message = self._open(name, body, headers, status, arrival)
+            if message is not None:
+                self.messages.append(message)
+        self.raw.clear()
+
+    def _open(self, name, body, headers, status, arrival) -> Message | None:
+        """Verify and decrypt one message; note a refusal and return None when it is wrong."""
+        sub = self.subscriptions[name]
+        try:
+            claims = self._verify(name, headers)
+            plain = http_ece.decrypt(
+                body, private_key=sub.private_key, auth_secret=sub.auth, version="aes128gcm"
+            )
+            payload = json.loads(plain)
+        except Exception as exc:  # noqa: BLE001 - any fault is a refused request
+            self.refusals.append((name, repr(exc)))
+            return None
+        lowered = {k.lower(): v for k, v in headers.items()}
+        return Message(name, payload, lowered, claims, status, at=arrival)
+
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        arrival = time.time()
         name = handler.path.rsplit("/", 1)[-1]
         body = handler.rfile.read(int(handler.headers.get("Content-Length", 0)))
         sub = self.subscriptions.get(name)
@@ -134,21 +176,20 @@ class FakePushService:
             return self._reply(handler, 404)
         if sub.hang:
             time.sleep(sub.hang)
-        try:
-            claims = self._verify(name, handler.headers)
-            plain = http_ece.decrypt(
-                body, private_key=sub.private_key, auth_secret=sub.auth, version="aes128gcm"
-            )
-            payload = json.loads(plain)
-        except Exception as exc:  # noqa: BLE001 - any fault is a refused request
-            with self.lock:
-                self.refusals.append((name, repr(exc)))
-            return self._reply(handler, 400)
         status = sub.answers.popleft() if sub.answers else self.default_status
-        with self.lock:
-            headers = {k.lower(): v for k, v in handler.headers.items()}
-            self.messages.append(Message(name, payload, headers, claims, status))
-            self.lock.notify_all()
+        if self.defer:
+            with self.lock:
+                self.raw.append((name, body, handler.headers, arrival, status))
+                self.lock.notify_all()
+        else:
+            message = self._open(name, body, handler.headers, status, arrival)
+            if message is None:
+                return self._reply(handler, 400)
+            with self.lock:
+                self.messages.append(message)
+                self.lock.notify_all()
+        if self.latency:
+            time.sleep(self.latency)
         extra = {"Retry-After": sub.retry_after} if status == 429 and sub.retry_after else {}
         self._reply(handler, status, extra)
 

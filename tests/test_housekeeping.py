@@ -43,8 +43,9 @@ def test_a_tick_prunes_what_is_past_keeping_and_nothing_else(db, clock, escalato
     _session(db, "recent", now - timedelta(days=2), now - timedelta(days=1))
     _session(db, "open", now - timedelta(hours=1))
     old_sent = _delivery(db, "sent", now - timedelta(days=31))
-    # Still being sent by another escalator: never dropped before it is answered.
+    # Still being sent (by this escalator, claimed and not yet answered): never dropped.
     old_waiting = _delivery(db, "sending", now - timedelta(days=31), now + timedelta(seconds=30))
+    db["deliveries"].update(old_waiting, {"claimed_by": escalator.holder})
     new_sent = _delivery(db, "sent", now - timedelta(days=1))
     sessions_before = db["user_sessions"].count
 

@@ -87,6 +87,7 @@ MATRIX = {
     ("POST", "/beheer/gebruikers/nieuw"): "302 403 403 403 403 422 403 403 403 422",
     ("POST", "/beheer/teams"): "302 403 403 403 403 303 403 403 403 303",
     ("POST", "/beheer/teams/<int:team_id>"): "302 403 403 403 403 303 403 403 403 303",
+    ("GET", "/bezoeken/mijn"): "302 200 200 200 200 200 200 200 200 200",
     ("GET", "/bezoeken/<int:visit_id>"): "302 200 404 200 200 404 404 404 404 404",
     ("POST", "/bezoeken/<int:visit_id>/annuleren"): "302 303 404 303 303 404 404 404 404 404",
     ("POST", "/bezoeken/<int:visit_id>/begeleiders"): "302 422 404 422 422 404 404 404 404 404",
@@ -113,6 +114,8 @@ MATRIX = {
     ("GET", "/bezoeken/voorwaarden"): "302 403 403 200 200 200 403 200 200 200",
     ("POST", "/bezoeken/voorwaarden"): "302 403 403 422 422 422 403 422 422 422",
     ("GET", "/healthz"): "503 503 503 503 503 503 503 503 503 503",
+    # the test client is 127.0.0.1; from elsewhere only with VOP_METRICS_TOKEN (test_metrics)
+    ("GET", "/metrics"): "200 200 200 200 200 200 200 200 200 200",
     ("GET", "/incidenten/"): "302 200 200 200 200 200 200 200 200 200",
     ("GET", "/incidenten/<int:incident_id>"): "302 200 404 404 200 404 404 404 404 404",
     ("GET", "/incidenten/formulier"): "200 200 200 200 200 200 200 200 200 200",

@@ -16,11 +16,12 @@ from datetime import timedelta
 from flask import Flask
 from sqlite_utils import Database
 
-from .. import housekeeping
+from .. import housekeeping, metrics
 from ..clock import iso, now, parse
 from ..db import connect, transaction
 from .dispatch import Dispatcher
 from .firing import fire_due
+from .heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
 LEASE = "escalator"
@@ -28,13 +29,33 @@ LEASE_SECONDS = 5  # a leader that stops renewing is replaced after this
 HEALTHY_SECONDS = 10  # /healthz answers 503 "degraded" after this long without a tick
 
 
+def _gone(holder: str) -> bool:
+    """Tell whether a lease holder was a process of this machine that no longer runs."""
+    host, _sep, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's: only its lease's end tells
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def take_lease(db: Database, holder: str, moment) -> bool:
-    """Become or stay the leader unless another holder's lease is still valid."""
+    """Become or stay the leader unless another holder's lease is still valid.
+
+    A holder that was a process of this machine and has died (kill -9, a crash) is replaced
+    at once instead of after its lease: its alarms must not wait.
+    """
     with transaction(db):
         row = db.execute(
             "select holder, expires_at from escalator_lease where name = ?", [LEASE]
         ).fetchone()
-        if row and row[0] != holder and row[1] and row[1] > iso(moment):
+        held = row and row[0] != holder and row[1] and row[1] > iso(moment)
+        if held and not _gone(row[0]):
             return False
         db.execute(
             "insert into escalator_lease (name, holder, expires_at) values (?, ?, ?) "
@@ -72,6 +93,14 @@ class Escalator:
         self.stopping = threading.Event()
         self._db: Database | None = None
         self._next_prune = None  # the first tick prunes
+        self.leading = False
+        self.heartbeat = None
+        if app.config.get("VOP_HEARTBEAT_URL"):
+            self.heartbeat = Heartbeat(
+                app.config["VOP_HEARTBEAT_URL"],
+                float(app.config["VOP_HEARTBEAT_SECONDS"]),
+                fresh=HEALTHY_SECONDS,
+            )
         self.thread: threading.Thread | None = None
 
     @property
@@ -85,7 +114,11 @@ class Escalator:
         with self.app.app_context():
             moment = now()
             if not take_lease(self.db, self.holder, moment):
+                self.leading = False
                 return {"leader": False}
+            if not self.leading:  # taking over: what a dead leader had claimed goes again
+                self.leading = True
+                self.dispatcher.reclaim(self.db, moment)
             answered = self.dispatcher.collect(self.db)
             fired = fire_due(self.db, moment, self.holder)
             sent = self.dispatcher.dispatch(self.db, moment)
@@ -94,6 +127,9 @@ class Escalator:
                 "update escalator_lease set last_tick_at = ? where name = ? and holder = ?",
                 [iso(now()), LEASE, self.holder],
             )
+            metrics.TICKS.inc()
+            if self.heartbeat is not None:
+                self.heartbeat.ticked()
             pruned, purged = self._housekeeping(moment)
             return {
                 "leader": True,
@@ -160,6 +196,8 @@ class Escalator:
     def run(self) -> None:
         """Tick until stopped."""
         log.info("Escalator %s started", self.holder)
+        if self.heartbeat is not None:
+            self.heartbeat.start()
         while not self.stopping.is_set():
             try:
                 self.tick()
@@ -168,6 +206,8 @@ class Escalator:
                 log.exception("Escalator tick failed")
                 wait = self.tick_seconds
             self.stopping.wait(wait)
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
         self.dispatcher.shutdown()
         try:
             with self.app.app_context():

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
+from .. import metrics
 from ..clock import iso, parse
 from ..db import transaction
 from ..visits.access import get_visit
@@ -16,7 +17,15 @@ from .policy import ALL_LEVELS
 
 log = logging.getLogger(__name__)
 LATE_AFTER = 5  # seconds: a step fired later than this was held up (the escalator was down)
-BATCH = 500
+# Jobs fired per transaction: short, so a panic's own write waits little behind a burst.
+BATCH = 100
+# What fires first when much is due at once: panic and duress, then the ladder's steps (an
+# alarm to the office, the worker's notice), the halfway checks and timeouts, then repeats,
+# and reminders last.
+PRIORITY = (
+    "case kind when 'alarm_all' then 0 when 'step' then 1 when 'ack_timeout' then 1 "
+    "when 'halfway' then 1 when 'renotify' then 2 else 3 end"
+)
 
 
 def fire_due(db: Database, moment: datetime, holder: str) -> int:
@@ -26,7 +35,7 @@ def fire_due(db: Database, moment: datetime, holder: str) -> int:
         jobs = list(
             db.query(
                 "select * from escalation_jobs where status = 'pending' and due_at <= ? "
-                "order by due_at, id limit ?",
+                f"order by {PRIORITY}, due_at, id limit ?",
                 [iso(moment), BATCH],
             )
         )
@@ -41,6 +50,9 @@ def fire_due(db: Database, moment: datetime, holder: str) -> int:
                     [iso(moment), holder, late, job["id"]],
                 ).rowcount
                 if claimed:
+                    lag = (moment - parse(job["due_at"])).total_seconds()
+                    metrics.FIRED.labels(job["kind"]).inc()
+                    metrics.LAG.labels(job["kind"]).observe(max(0.0, lag))
                     _fire(db, job, moment, late if late > LATE_AFTER else 0)
                     fired += 1
                 db.execute("RELEASE SAVEPOINT fire_job")

@@ -21,9 +21,9 @@ from datetime import datetime
 from flask import current_app
 from sqlite_utils import Database
 
-from .. import audit
+from .. import audit, metrics
 from ..clock import iso
-from ..db import one, transaction
+from ..db import one, storage_problem, transaction
 from ..textinput import bad_json, text_problem
 from . import replay, reports, visibility
 
@@ -188,10 +188,24 @@ def process_batch(db: Database, items: list, user, received: datetime) -> list[d
             continue
         try:
             results.append(process_item(db, index, item, user, received))
-        except Exception:
-            current_app.logger.exception("Sync: item %s failed", client_id)
-            message = _("Er ging iets mis aan onze kant. Het item blijft bewaard en gaat later.")
-            results.append(_result(index, client_id, "error", message=message))
+        except Exception as error:
+            if storage_problem(error):  # the disk: nothing wrong with the item, try later
+                current_app.logger.error("Sync: storage takes no writes: %s", error)
+                message = _(
+                    "De server kan nu niets opslaan. Het item blijft op dit toestel bewaard "
+                    "en gaat later vanzelf."
+                )
+                results.append(_result(index, client_id, "deferred", message=message))
+            else:
+                current_app.logger.exception("Sync: item %s failed", client_id)
+                message = _(
+                    "Er ging iets mis aan onze kant. Het item blijft bewaard en gaat later."
+                )
+                results.append(_result(index, client_id, "error", message=message))
             if visit is not None:
                 waiting_visits.add(str(visit))
+    for item, result in zip(items, results, strict=True):
+        kind = item.get("kind") if isinstance(item, dict) else None
+        known = isinstance(kind, str) and kind in KINDS
+        metrics.SYNC_ITEMS.labels(kind if known else "unknown", result["outcome"]).inc()
     return results

@@ -9,7 +9,7 @@ from ..auth import role_required
 from ..clock import iso, now
 from ..db import get_db, transaction
 from ..escalation.screen import with_timer
-from . import approval, assessments, bp, conditions, history, planning
+from . import approval, assessments, bp, conditions, history, listing, planning
 from .access import visit_or_404
 from .gate import blockers_for
 
@@ -78,6 +78,17 @@ def new():
             db["visit_companions"].insert({"visit_id": visit_id, **person})
     audit.record("visit.create", object_type="visit", object_id=visit_id)
     return redirect(url_for("visits.assess", visit_id=visit_id), 303)
+
+
+@bp.get("/mijn")
+@login_required
+def mine():
+    """List the user's running and planned visits, a page at a time."""
+    page = request.args.get("pagina", 1, type=int)
+    if page < 1 or page > 10_000:
+        abort(404)
+    visits, more = listing.worker_page(get_db(), current_user.id, page)
+    return render_template("visits/mine.html", visits=visits, page=page, more=more)
 
 
 @bp.get("/<int:visit_id>")
