@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from app.escalation import push
 
@@ -697,13 +698,23 @@ def test_no_worker_page_scrolls_sideways_and_every_target_is_a_thumb(browser, se
         page.get_by_role("button", name="Verleng 15 min").click()
         page.locator('[data-offline-offer="extend"]').wait_for()
         assert_fits(page, "offline visit screen with its box")
+        # Back online the outbox sends the extension and then reloads the page to show the
+        # visit as it now is: wait for that reload to finish before going elsewhere, or the
+        # page's own navigation aborts ours. The mark set here is gone once it has reloaded.
+        page.evaluate("window.__beforeReload = true")
         context.set_offline(False)
-        # Back online the outbox sends the extension and then follows where it leads: wait
-        # for that to land before going elsewhere, or the page's own navigation aborts ours.
         sql = "select id from alarm_log where visit_id = ? and event = 'extended'"
         deadline = time.monotonic() + 15
-        while not query(server, sql, [visit_id]) and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            try:
+                reloaded = not page.evaluate("window.__beforeReload === true")
+            except PlaywrightError:  # the page is between two documents
+                reloaded = False
+            if reloaded and query(server, sql, [visit_id]):
+                break
             page.wait_for_timeout(100)
+        else:
+            raise AssertionError("the extension was not sent, or the page did not reload")
         page.wait_for_load_state("load")
         page.goto(f"{server.url}/timer/{visit_id}")
         hold_alarm(page)
