@@ -9,6 +9,8 @@ import sqlite_utils
 from flask import Flask, current_app, g
 from flask.cli import with_appcontext
 
+BUSY_TIMEOUT_MS = 15000  # how long a write waits for another's lock
+
 
 def connect(path: str) -> sqlite_utils.Database:
     """Open the database file with the settings every connection needs."""
@@ -17,7 +19,7 @@ def connect(path: str) -> sqlite_utils.Database:
     db = sqlite_utils.Database(conn)
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA busy_timeout = 15000")
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     # FULL: a check-in, check-out, alarm or report the app has confirmed survives a power
     # loss (NORMAL could drop the last commits). docs/operations.md gives its measured cost.
     db.execute("PRAGMA synchronous = FULL")
@@ -39,6 +41,32 @@ def storage_problem(error: BaseException) -> str | None:
         return None
     message = str(error).lower()
     return next((kind for text, kind in STORAGE_ERRORS.items() if text in message), None)
+
+
+PROBE_BUSY_MS = 1500  # a write that waits longer for the lock is "busy", not broken
+
+
+def write_probe(db: sqlite_utils.Database) -> str:
+    """Write one row, so a full or read-only disk shows at once: "ok", "busy" or the problem
+    ("full", "read-only", "io", "unavailable", "error"). Used by /healthz and the board."""
+    from .clock import iso, now
+
+    db.execute(f"PRAGMA busy_timeout = {PROBE_BUSY_MS}")
+    try:
+        with transaction(db):
+            db.execute(
+                "insert into health_probe (id, at) values (1, ?) "
+                "on conflict(id) do update set at = excluded.at",
+                [iso(now())],
+            )
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            return "busy"
+        current_app.logger.error("The database takes no writes: %s", error)
+        return storage_problem(error) or "error"
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return "ok"
 
 
 def get_db() -> sqlite_utils.Database:

@@ -10,8 +10,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, render_templ
 from flask_babel import gettext as _
 
 from . import assets
-from .clock import iso, now
-from .db import get_db, storage_problem, transaction
+from .db import get_db, write_probe
 from .users import LANGUAGES
 
 bp = Blueprint("pwa", __name__)
@@ -149,27 +148,6 @@ def offline():
     return render_template("offline.html")
 
 
-PROBE_BUSY_MS = 1500  # a write that waits longer for the lock is "busy", not broken
-
-
-def _write_probe(db) -> str:
-    """Write one row, so a full or read-only disk shows at once: "ok", "busy" or the problem."""
-    db.execute(f"PRAGMA busy_timeout = {PROBE_BUSY_MS}")
-    try:
-        with transaction(db):
-            db.execute(
-                "insert into health_probe (id, at) values (1, ?) "
-                "on conflict(id) do update set at = excluded.at",
-                [iso(now())],
-            )
-    except sqlite3.OperationalError as error:
-        if "locked" in str(error) or "busy" in str(error):
-            return "busy"
-        current_app.logger.error("Health check: the database takes no writes: %s", error)
-        return storage_problem(error) or "error"
-    return "ok"
-
-
 @bp.get("/healthz")
 def healthz():
     """Report whether the database takes a write and the escalator ticked in the last 10 s."""
@@ -178,7 +156,7 @@ def healthz():
     escalator = {"alive": False, "last_tick": None}
     try:
         db = get_db()
-        db_state = _write_probe(db)
+        db_state = write_probe(db)
         escalator = heartbeat(db)
     except sqlite3.Error:  # a database that cannot even be read
         current_app.logger.exception("Health check: database does not answer")

@@ -1,4 +1,5 @@
-"""A disk that takes no writes: a clear answer and 503, /healthz degraded at once, nothing lost.
+"""A disk that takes no writes: a clear answer and 503, /healthz degraded at once, the office
+board says so, nothing lost.
 
 Root ignores file modes, so the server runs with the capabilities that override them dropped
 (setpriv); the full disk is a 4 MB tmpfs. Both need root, as CI and `make test` run.
@@ -44,11 +45,29 @@ def _check_in_form(session, server, visit_id: int) -> requests.Response:
     )
 
 
+def _board(server) -> requests.Session:
+    """The duty officer's board, signed in before the fault."""
+    office = requests.Session()
+    office.trust_env = False
+    page = office.get(server.url + "/login").text
+    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    office.post(
+        server.url + "/login",
+        data={"username": "demo-kantoor", "password": "demo-wachtwoord", "csrf_token": token},
+    )
+    assert "data-storage-fault" not in office.get(server.url + "/kantoor/live").text
+    return office
+
+
 def _fault_and_recover(server, session, token, visit_id, break_it, mend_it, db_state):
     item = _report(1)
+    office = _board(server)
     break_it()
     try:
         took = _degraded_within(server, 2.0, db_state)
+        board = office.get(server.url + "/kantoor/live", timeout=5)  # its next poll
+        assert f'data-storage-fault="{db_state}"' in board.text
+        assert 'data-degraded="1"' in board.text  # the board sounds its warning
         [result] = _send(session, server.url, token, [item])
         assert (result["outcome"], result["status"]) == ("deferred", 503)  # kept on the phone
         answer = _check_in_form(session, server, visit_id)
@@ -56,6 +75,7 @@ def _fault_and_recover(server, session, token, visit_id, break_it, mend_it, db_s
     finally:
         mend_it()
     assert _healthz(server)[0] == 200
+    assert "data-storage-fault" not in office.get(server.url + "/kantoor/live").text
     [again] = _send(session, server.url, token, [item])  # the phone sends it again
     assert again["outcome"] == "stored"
     db = server.db()

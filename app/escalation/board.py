@@ -12,7 +12,7 @@ from sqlite_utils import Database
 
 from ..auth import role_required
 from ..clock import iso, now, parse
-from ..db import get_db, one
+from ..db import get_db, one, write_probe
 from ..security import safe_next
 from ..users import COORDINATOR, OFFICE
 from . import alarm_view, alarms, office_bp, store
@@ -161,6 +161,7 @@ def board_context(db: Database, user, notice: dict | None = None) -> dict:
         "devices": devices(db, team),
         "resolved": recent_resolved(db, team),
         "escalator": heartbeat(db),
+        "storage": write_probe(db),  # "ok", "busy", or why the disk takes no writes
         "session_ends": session_ends(db, user),
         "server_now": iso(now()),
         "csrf": generate_csrf(),
