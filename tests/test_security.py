@@ -125,3 +125,47 @@ def test_the_dev_server_names_no_framework_or_version(live_server):
         server = response.headers.get("Server", "")
     assert "werkzeug" not in server.lower() and "python" not in server.lower()
     assert not any(ch.isdigit() for ch in server)
+
+
+def test_the_production_layout_serves_without_a_server_header(tmp_path):
+    """gunicorn with gunicorn.conf.py and the escalator beside it, as deploy/ runs them."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import requests
+
+    from .conftest import ROOT, find_free_port, wait_for_server
+
+    port = find_free_port()
+    env = {
+        **os.environ,
+        "VOP_DATA_DIR": str(tmp_path),
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+        "VOP_BIND": f"127.0.0.1:{port}",
+    }
+    flask = [sys.executable, "-m", "flask", "--app", "app"]
+    subprocess.run(flask + ["init-db"], env=env, cwd=ROOT, check=True, capture_output=True)
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - the processes'
+    processes = [
+        subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        for command in (
+            [gunicorn, "-c", "gunicorn.conf.py", "app:create_app()"],
+            flask + ["escalator"],
+        )
+    ]
+    try:
+        wait_for_server(f"http://127.0.0.1:{port}/healthz", timeout=30)  # 200: it ticks
+        response = requests.get(f"http://127.0.0.1:{port}/login", timeout=5)
+        assert response.status_code == 200
+        assert "Server" not in response.headers, response.headers.get("Server")
+        assert response.headers["X-Request-ID"]  # the app's own JSON log line names it
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(20)
+        log.close()
