@@ -1,10 +1,10 @@
-"""Requests the server makes to the outside (push services, later SMS gateways): one rule.
+"""Requests the server makes to the outside (push services, SMS gateways): one rule.
 
 Every sender checks the address against its allow-list (scheme, host and port) before it
-sends, sends through `session()` (never follows a redirect, ignores proxy settings from the
-environment) and gives every request `TIMEOUT`. A redirect is answered as it came: whoever
-controls an allowed address cannot send the server on to another one.
-"""
+sends, sends through `session()` or, on the push path, a `Poster` (never follows a
+redirect, ignores proxy settings from the environment) and gives every request `TIMEOUT`.
+A redirect is answered as it came: whoever controls an allowed address cannot send the
+server on to another one."""
 
 import ipaddress
 import threading
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from flask_babel import gettext as _
 
 CONNECT_TIMEOUT, READ_TIMEOUT = 3.05, 10
@@ -117,3 +118,39 @@ def session() -> requests.Session:
         _local.session.trust_env = False  # the allow-list decides where requests go, not env
         _local.session.max_redirects = 0
     return _local.session
+
+
+@dataclass
+class Answer:
+    """What a Poster hands back: the parts of an HTTP answer a sender looks at."""
+
+    status_code: int
+    text: str
+    headers: dict
+
+
+class Poster:
+    """POST on urllib3's connection pools, shared by all sending threads.
+
+    The rules of `session()` with less work per request, for the push path's hundreds of
+    sends a second: kept-open connections per host (up to `per_host` of them), redirects
+    answered as they came (never followed), no proxy settings from the environment (urllib3
+    reads none), no retries of its own (the dispatcher decides), `timeout()` on each send.
+    Its `post` has the shape pywebpush calls on a requests session.
+    """
+
+    def __init__(self, per_host: int):
+        self.pools = urllib3.PoolManager(num_pools=64, maxsize=per_host, retries=False)
+
+    def post(self, url: str, data=None, headers=None, timeout=None) -> Answer:
+        connect, read = timeout or (CONNECT_TIMEOUT, READ_TIMEOUT)
+        response = self.pools.request(
+            "POST",
+            url,
+            body=data,
+            headers=dict(headers or {}),
+            redirect=False,
+            retries=False,
+            timeout=urllib3.Timeout(connect=connect, read=read),
+        )
+        return Answer(response.status, response.data.decode("utf-8", "replace"), response.headers)

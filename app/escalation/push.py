@@ -10,7 +10,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import requests
+import urllib3
 from cryptography.hazmat.primitives import serialization
 from flask import Flask, current_app
 from flask_babel import gettext as _
@@ -93,9 +93,10 @@ def public_key(app: Flask | None = None) -> str:
     return b64url(raw)
 
 
-def allowed_hosts() -> outgoing.AllowList:
+def allowed_hosts(app: Flask | None = None) -> outgoing.AllowList:
     """Return the allow-list of push services (VOP_PUSH_HOSTS)."""
-    return outgoing.AllowList.parse(current_app.config.get("VOP_PUSH_HOSTS") or DEFAULT_PUSH_HOSTS)
+    app = app or current_app
+    return outgoing.AllowList.parse(app.config.get("VOP_PUSH_HOSTS") or DEFAULT_PUSH_HOSTS)
 
 
 def endpoint_problem(endpoint: object) -> str | None:
@@ -190,11 +191,21 @@ def _retry_after(value: str | None) -> float | None:
             return None
 
 
+def _poster(app: Flask) -> outgoing.Poster:
+    """Return the app's push poster: kept-open connections shared by the sender threads."""
+    from .dispatch import PER_HOST
+
+    poster = app.extensions.get("vop_push_poster")
+    if poster is None:
+        poster = app.extensions.setdefault("vop_push_poster", outgoing.Poster(PER_HOST))
+    return poster
+
+
 def send(app: Flask, subscription: dict, payload: dict, *, ttl: int, urgency: str) -> Result:
     """Encrypt (aes128gcm), sign (VAPID) and post one message; report how it was answered."""
     endpoint = subscription["endpoint"]
-    with app.app_context():
-        problem = endpoint_problem(endpoint)
+    with app.app_context():  # the refusal's words are translated
+        problem = outgoing.url_problem(endpoint, allowed_hosts(app))
     if problem:
         return Result("refused", error=problem)
     info = {
@@ -204,14 +215,14 @@ def send(app: Flask, subscription: dict, payload: dict, *, ttl: int, urgency: st
     headers = {**_vapid_headers(app, endpoint), "Urgency": urgency}
     data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     try:
-        response = WebPusher(info, requests_session=outgoing.session()).send(
+        response = WebPusher(info, requests_session=_poster(app)).send(
             data,
             headers,
             ttl=ttl,
             content_encoding="aes128gcm",
             timeout=outgoing.timeout(),
         )
-    except requests.RequestException as exc:
+    except urllib3.exceptions.HTTPError as exc:
         return Result("retry", error=type(exc).__name__)
     code = response.status_code
     if 300 <= code < 400:
