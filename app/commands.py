@@ -6,7 +6,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import audit, demo, metrics, users
-from .db import get_db, migrate
+from .db import get_db, migrate, serialize_writers
 
 
 @click.command("seed-demo")
@@ -68,6 +68,7 @@ def serve_command(host: str, port: int, threads: int) -> None:
     application = current_app._get_current_object()
     # ident="" : no Server header naming the server or its version.
     server = create_server(application, host=host, port=port, threads=threads, ident="")
+    serialize_writers()  # one process: its threads queue for the write lock in Python
     metrics.forget_dead_processes()
     escalator = start_in_process(application)
 
