@@ -1,5 +1,6 @@
 """The README stays true: every setting and command is documented."""
 
+import re
 from pathlib import Path
 
 from app import vocabulary
@@ -56,3 +57,21 @@ def test_every_app_module_is_named_in_the_architecture():
     modules = [p for p in app_dir.rglob("*.py") if p.name != "__init__.py"]
     missing = [str(p.relative_to(app_dir)) for p in modules if f"{p.name}`" not in page]
     assert not missing
+
+
+def test_every_metric_is_explained_in_the_operations_guide(app):
+    from app import metrics
+
+    guide = (ROOT / "docs" / "operations.md").read_text()
+    kept = (metrics.TICKS, metrics.FIRED, metrics.LAG, metrics.SENDS, metrics.SYNC_ITEMS)
+    names = {family.name for metric in kept for family in metric.describe()}
+    with app.app_context():
+        names |= {family.name for family in metrics.DatabaseCollector().collect()}
+    missing = sorted(n for n in names if f"`{n}" not in guide)
+    assert not missing, f"docs/operations.md does not name: {missing}"
+
+
+def test_every_document_the_readme_links_exists():
+    linked = set(re.findall(r"\]\(((?:docs/)?[\w./-]+\.md)\)", README))
+    assert linked, "the README links no documents"
+    assert [path for path in linked if not (ROOT / path).exists()] == []
