@@ -93,10 +93,9 @@ def public_key(app: Flask | None = None) -> str:
     return b64url(raw)
 
 
-def allowed_hosts(app: Flask | None = None) -> outgoing.AllowList:
+def allowed_hosts() -> outgoing.AllowList:
     """Return the allow-list of push services (VOP_PUSH_HOSTS)."""
-    app = app or current_app
-    return outgoing.AllowList.parse(app.config.get("VOP_PUSH_HOSTS") or DEFAULT_PUSH_HOSTS)
+    return outgoing.AllowList.parse(current_app.config.get("VOP_PUSH_HOSTS") or DEFAULT_PUSH_HOSTS)
 
 
 def endpoint_problem(endpoint: object) -> str | None:
@@ -204,8 +203,8 @@ def _poster(app: Flask) -> outgoing.Poster:
 def send(app: Flask, subscription: dict, payload: dict, *, ttl: int, urgency: str) -> Result:
     """Encrypt (aes128gcm), sign (VAPID) and post one message; report how it was answered."""
     endpoint = subscription["endpoint"]
-    with app.app_context():  # the refusal's words are translated
-        problem = outgoing.url_problem(endpoint, allowed_hosts(app))
+    with app.app_context():
+        problem = endpoint_problem(endpoint)
     if problem:
         return Result("refused", error=problem)
     info = {
