@@ -161,6 +161,22 @@ def find_free_port() -> int:
         return sock.getsockname()[1]
 
 
+def signed_in(url: str, username: str, password: str = demo.DEMO_PASSWORD):
+    """Return a requests session signed in to a live server through its login form."""
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    page = session.get(url + "/login", timeout=10).text
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page)[1]
+    session.post(
+        url + "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        timeout=10,
+    )
+    return session
+
+
 def wait_for_server(url: str, timeout: float = 20) -> None:
     """Wait until the server answers on url."""
     deadline = time.monotonic() + timeout

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import requests
 
-from app import create_app, demo
+from app import create_app
 from app.db import connect
 from app.escalation import policy
 
-from .conftest import ROOT, find_free_port, wait_for_server
+from .conftest import ROOT, find_free_port, signed_in, wait_for_server
 from .escalation_helpers import subscribe
 from .factories import make_visit
 
@@ -132,14 +132,7 @@ def _prepare(node: Node, push_service, visits: int) -> list[int]:
 
 def _phone(url: str) -> tuple[requests.Session, str]:
     """Sign in as the demo worker, as the phone does; return the session and a CSRF token."""
-    session = requests.Session()
-    session.trust_env = False
-    page = session.get(url + "/login").text
-    token = page.split('name="csrf-token" content="')[1].split('"')[0]
-    session.post(
-        url + "/login",
-        data={"username": "demo-medewerker", "password": demo.DEMO_PASSWORD, "csrf_token": token},
-    )
+    session = signed_in(url, "demo-medewerker")
     status = session.get(url + "/sync/status", headers={"Accept": "application/json"}).json()
     return session, status["csrf_token"]
 

@@ -6,14 +6,12 @@ Lighthouse (npm, installed by `make test` into .lighthouse/) runs Debian's Chrom
 
 import json
 import os
-import re
 import subprocess
 from pathlib import Path
 
 import pytest
-import requests
 
-from .conftest import ROOT, LiveServer, chromium_path
+from .conftest import ROOT, LiveServer, chromium_path, signed_in
 from .factories import make_visit
 
 pytestmark = pytest.mark.browser
@@ -47,14 +45,7 @@ def server(tmp_path_factory):
 
 
 def _cookie(server, username: str) -> str:
-    session = requests.Session()
-    session.trust_env = False
-    page = session.get(server.url + "/login").text
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page)[1]
-    session.post(
-        server.url + "/login",
-        data={"username": username, "password": "demo-wachtwoord", "csrf_token": token},
-    )
+    session = signed_in(server.url, username)
     return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
 
 

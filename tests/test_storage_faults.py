@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 
-from .conftest import LiveServer
+from .conftest import LiveServer, signed_in
 from .factories import make_visit
 from .failover import _phone, _report, _send
 
@@ -47,14 +47,7 @@ def _check_in_form(session, server, visit_id: int) -> requests.Response:
 
 def _board(server) -> requests.Session:
     """The duty officer's board, signed in before the fault."""
-    office = requests.Session()
-    office.trust_env = False
-    page = office.get(server.url + "/login").text
-    token = page.split('name="csrf-token" content="')[1].split('"')[0]
-    office.post(
-        server.url + "/login",
-        data={"username": "demo-kantoor", "password": "demo-wachtwoord", "csrf_token": token},
-    )
+    office = signed_in(server.url, "demo-kantoor")
     assert "data-storage-fault" not in office.get(server.url + "/kantoor/live").text
     return office
 

@@ -29,12 +29,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import requests
-
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import find_free_port, wait_for_server  # noqa: E402
+from tests.conftest import find_free_port, signed_in, wait_for_server  # noqa: E402
 from tests.factories import make_visit  # noqa: E402
 
 FLASK = [sys.executable, "-m", "flask", "--app", "app"]
@@ -119,18 +117,7 @@ class Server:
         return min(ids), max(ids)
 
     def _login(self) -> tuple[str, str]:
-        session = requests.Session()
-        session.trust_env = False
-        page = session.get(self.url + "/login").text
-        token = re.search(r'name="csrf-token" content="([^"]+)"', page)[1]
-        session.post(
-            self.url + "/login",
-            data={
-                "username": "demo-medewerker",
-                "password": "demo-wachtwoord",
-                "csrf_token": token,
-            },
-        )
+        session = signed_in(self.url, "demo-medewerker")
         token = session.get(self.url + "/sync/status").json()["csrf_token"]
         cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
         return cookie, token
