@@ -147,6 +147,16 @@ def _send(session, url: str, token: str, items: list[dict]) -> list[dict]:
     return response.json()["results"]
 
 
+def _action(kind: str, visit_id: int, tapped: datetime | None = None) -> dict:
+    """An outbox item for a visit action (check_in, check_out …) tapped at `tapped` (now)."""
+    return {
+        "id": str(uuid.uuid4()),
+        "kind": kind,
+        "created_at": (tapped or datetime.now(UTC)).isoformat(timespec="milliseconds"),
+        "data": {"visit_id": visit_id},
+    }
+
+
 def _report(n: int) -> dict:
     return {
         "id": str(uuid.uuid4()),
@@ -214,14 +224,7 @@ def run(workdir: Path, push_service, *, visits: int = 10, outage: float = 8.0) -
         for n, visit_id in enumerate(visit_ids):
             due = kill_at + 1.0 + n * 1.0 / visits
             tapped = datetime.fromtimestamp(due, UTC) - timedelta(minutes=1)
-            items.append(
-                {
-                    "id": str(uuid.uuid4()),
-                    "kind": "check_in",
-                    "created_at": tapped.isoformat(timespec="milliseconds"),
-                    "data": {"visit_id": visit_id},
-                }
-            )
+            items.append(_action("check_in", visit_id, tapped))
         assert {r["outcome"] for r in _send(session, primary.url, token, items)} == {"stored"}
         load = Load(session, primary.url, token)
         load.start()

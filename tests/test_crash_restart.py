@@ -16,13 +16,12 @@ may be later than 10 s after the restart.
 
 import threading
 import time
-import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import requests
 
-from .failover import Node, _phone, _prepare, _report, _send
+from .failover import Node, _action, _phone, _prepare, _report, _send
 
 VISITS_DUE = 40  # visits whose timers run out around the kill: 80 steps to send
 
@@ -46,12 +45,7 @@ class PhoneLoad(threading.Thread):
                 item = _report(n)
                 key = item["id"]
             else:
-                item = {
-                    "id": str(uuid.uuid4()),
-                    "kind": kind,
-                    "created_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                    "data": {"visit_id": key},
-                }
+                item = _action(kind, key)
             self.in_flight = item
             try:
                 [result] = _send(session, self.url, token, [item])
@@ -86,14 +80,7 @@ def test_kill_9_under_load_loses_no_write_and_every_due_alarm_fires_after_restar
         for n, visit_id in enumerate(due_ids):
             due = kill_at - 1.0 + 2.0 * n / VISITS_DUE
             tapped = datetime.fromtimestamp(due, UTC) - timedelta(minutes=1)
-            items.append(
-                {
-                    "id": str(uuid.uuid4()),
-                    "kind": "check_in",
-                    "created_at": tapped.isoformat(timespec="milliseconds"),
-                    "data": {"visit_id": visit_id},
-                }
-            )
+            items.append(_action("check_in", visit_id, tapped))
         assert {r["outcome"] for r in _send(session, node.url, token, items)} == {"stored"}
         load = PhoneLoad(node.url, load_ids)
         load.start()
