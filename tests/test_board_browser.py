@@ -51,7 +51,10 @@ def no_open_alarms(server):
     """Every test starts with a quiet board: earlier alarms are resolved."""
     with server_app(server) as (_app, db):
         office = users.User(users.get_user(db, user_id(db, "demo-kantoor")))
-        for (alarm_id,) in db.execute("select id from alarms where status != 'resolved'"):
+        # Read them all first: a write while the select is still open would find its snapshot
+        # stale once the server's escalator wrote, and fail at once with "database is locked".
+        open_ids = [r[0] for r in db.execute("select id from alarms where status != 'resolved'")]
+        for alarm_id in open_ids:
             alarms.resolve(db, alarm_id, office, "test_alarm", "Opgeruimd na de test", "end")
     yield
 
