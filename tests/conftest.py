@@ -190,6 +190,22 @@ def wait_for_server(url: str, timeout: float = 20) -> None:
             time.sleep(0.1)
 
 
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds a process and its children (one level) used so far."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 class LiveServer:
     """The app started with `flask serve` in a subprocess on its own data directory.
 
@@ -231,6 +247,18 @@ class LiveServer:
     def db(self):
         """Open the server's database, for asserting what was stored."""
         return connect(str(self.data_dir / "veilig-op-pad.sqlite"))
+
+    def settle(self, timeout: float = 15) -> None:
+        """Wait until the server and its push sender process are done starting (below 5 %
+        of a core for half a second): a measurement then sees the server, not its start."""
+        deadline = time.monotonic() + timeout
+        used = _tree_cpu(self.process.pid)
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now_used = _tree_cpu(self.process.pid)
+            if now_used - used < 0.025:
+                return
+            used = now_used
 
     def stop(self) -> None:
         self.process.terminate()

@@ -179,3 +179,83 @@ def test_two_escalators_on_one_database_send_every_step_exactly_once(setting, pu
     assert sent == expected
     holders = {row[0] for row in db.execute("select fired_by from escalation_jobs")}
     assert len(holders) == 2  # both led in turn, never both at once for one step
+
+
+def _push_sender_of(escalator: subprocess.Popen, timeout: float = 20) -> int:
+    """Return the pid of an escalator's push sender process (escalation/sender.py)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                stat = open(f"/proc/{entry}/stat").read()  # noqa: SIM115 - read at once
+                command = open(f"/proc/{entry}/cmdline").read()  # noqa: SIM115
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            if parent == escalator.pid and "spawn_main" in command:
+                return int(entry)
+        time.sleep(0.1)
+    raise AssertionError("the escalator started no push sender")
+
+
+def _gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]  # noqa: SIM115
+        except OSError:
+            return True
+        if state == "Z":  # dead, waiting for its (dead) parent's reaper
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_killed_escalator_takes_its_push_sender_with_it(setting):
+    app, db, env, tmp = setting
+    escalator = _start(env, tmp / "escalator.log")
+    try:
+        _wait_for_tick(db)
+        pusher = _push_sender_of(escalator)
+        escalator.send_signal(signal.SIGKILL)
+        escalator.wait(10)
+        # Nobody would record its answers: it stops at once, and the next escalator sends.
+        assert _gone(pusher, timeout=2), "the push sender outlived its escalator"
+    finally:
+        _stop(escalator)
+
+
+def test_a_push_sender_that_dies_is_replaced_and_its_messages_go_again(setting, push_service):
+    app, db, env, tmp = setting
+    escalator = _start(env, tmp / "escalator.log")
+    try:
+        _wait_for_tick(db)
+        first = _push_sender_of(escalator)
+        push_service.hang("worker", 2)
+        visit_id = _visit_due_in(db, 0, 1)
+        deadline = time.monotonic() + 20
+        while push_service.begun["worker"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)  # the notice is at the push service, unanswered
+        os.kill(first, signal.SIGKILL)
+        push_service.hang("worker", 0)
+        push_service.wait_for(4, timeout=20)  # the dead one's request ends too (a duplicate)
+        _ticks_of(db, escalator)
+        _settled(db)
+        second = _push_sender_of(escalator)
+        assert escalator.poll() is None and second != first
+    finally:
+        _stop(escalator)
+    sent = _sent(push_service)
+    assert sent[(visit_id, "overdue")] >= 1
+    assert sent[(visit_id, "alarm")] == 1 and sent[(visit_id, "office_alerted")] == 1
+    errors = [
+        r[0]
+        for r in db.execute(
+            "select json_extract(detail, '$.error') from alarm_log "
+            "where visit_id = ? and event = 'delivery'",
+            [visit_id],
+        )
+    ]
+    assert "sender process stopped" in errors  # the lost attempt is on record, then a retry

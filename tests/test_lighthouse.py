@@ -40,6 +40,7 @@ def server(tmp_path_factory):
     finally:
         del os.environ["VOP_DATA_DIR"]
     live.running = running
+    live.settle()
     yield live
     live.stop()
 

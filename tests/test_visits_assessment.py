@@ -10,7 +10,16 @@ from app.visits import history, protocol, risk
 from app.visits.gate import check_in_blockers
 from app.visits.planning import local_input
 
+from . import factories
 from .factories import add_user, make_visit, user_id
+
+
+@pytest.fixture(autouse=True)
+def on_the_app_clock(monkeypatch, clock):
+    """Visits planned here start by the app's (test) clock, 10:10 in Amsterdam, not by the
+    wall clock: run after 17:00 a one-hour visit would end in the evening and weigh more."""
+    monkeypatch.setattr(factories, "now", clock)
+
 
 BODY = d.DEFAULT_PROTOCOL
 

@@ -6,8 +6,16 @@ import pytest
 
 from app.visits import protocol
 
+from . import factories
 from .factories import add_user, make_visit
 from .test_visits_assessment import assess
+
+
+@pytest.fixture(autouse=True)
+def on_the_app_clock(monkeypatch, clock):
+    """Visits planned here start by the app's (test) clock, 10:10 in Amsterdam, not by the
+    wall clock: run after 17:00 a one-hour visit would end in the evening and weigh more."""
+    monkeypatch.setattr(factories, "now", clock)
 
 
 def editor_form(body: dict, version: int = 1, blank_rows: int = 2) -> dict:

@@ -17,8 +17,9 @@ from sqlite_utils import Database
 from .. import metrics
 from ..clock import iso, now
 from ..db import transaction
-from . import channels, push, store
+from . import channels, push, sender, store
 from .payloads import ALARM_KINDS
+from .sender import SenderProcess
 
 log = logging.getLogger(__name__)
 CLAIM_SECONDS = 60  # a claimed delivery whose sender vanished is retried after this
@@ -27,7 +28,6 @@ CLAIM_SECONDS = 60  # a claimed delivery whose sender vanished is retried after 
 # set the pace: 64 at 100 ms is 640 a second. Each sender thread keeps its own HTTP
 # connection open (keep-alive), so a send costs no new TCP or TLS handshake.
 PER_HOST = 64
-QUEUED_PER_HOST = 4 * PER_HOST  # claimed ahead per host: sent well before their claim ends
 SENDER_THREADS = 128
 MAX_BACKOFF = 60
 MAX_RETRY_AFTER = 600
@@ -61,9 +61,18 @@ class Dispatcher:
     so a slow or stuck push service ties up only its own senders, never the others'.
     """
 
-    def __init__(self, app: Flask, holder: str, executor: Executor | None = None):
+    def __init__(
+        self,
+        app: Flask,
+        holder: str,
+        executor: Executor | None = None,
+        *,
+        push_process: bool = False,
+    ):
         self.app = app
         self.holder = holder
+        self.push_process = push_process  # push goes out from a process of its own (start())
+        self.remote = None
         self.executor = executor or ThreadPoolExecutor(
             SENDER_THREADS, thread_name_prefix="vop-push"
         )
@@ -73,6 +82,15 @@ class Dispatcher:
         self.senders: dict[str, int] = {}
         self.order = itertools.count()
         self.lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the push sender process, if this dispatcher sends push from one."""
+        if self.push_process and self.remote is None:
+            self.remote = SenderProcess(self.app, self._answered)
+
+    def _queued_per_host(self) -> int:
+        """Claimed ahead per host: four rounds of its senders, sent well before claims end."""
+        return 4 * (sender.PER_HOST if self.remote is not None else PER_HOST)
 
     def reclaim(self, db: Database, moment: datetime) -> int:
         """Take back what another (dead) escalator had claimed and not answered: send it now.
@@ -97,6 +115,7 @@ class Dispatcher:
         with self.lock:
             hosts = Counter(self.in_flight.values())
         claimed = []
+        queued_per_host = self._queued_per_host()
         with transaction(db):
             rows = db.query(
                 "select d.*, s.endpoint, s.p256dh, s.auth from deliveries d "
@@ -109,23 +128,38 @@ class Dispatcher:
                 alarm = row["kind"] in ALARMS
                 if row["id"] in self.in_flight:
                     continue
-                if hosts[row["host"]] >= QUEUED_PER_HOST and not alarm:
+                if hosts[row["host"]] >= queued_per_host and not alarm:
                     continue  # a busy host waits; the others, and any alarm, go ahead
                 if self._expired(row, moment):
                     db.execute(
                         "update deliveries set status = 'expired' where id = ?", [row["id"]]
                     )
                     continue
-                db.execute(
-                    "update deliveries set status = 'sending', claimed_by = ?, "
-                    "next_attempt_at = ?, attempts = attempts + 1 where id = ?",
-                    [self.holder, iso(moment + timedelta(seconds=CLAIM_SECONDS)), row["id"]],
-                )
                 hosts[row["host"]] += 1
                 claimed.append(row)
+            claim_ends = iso(moment + timedelta(seconds=CLAIM_SECONDS))
+            db.conn.executemany(
+                "update deliveries set status = 'sending', claimed_by = ?, "
+                "next_attempt_at = ?, attempts = attempts + 1 where id = ?",
+                [(self.holder, claim_ends, row["id"]) for row in claimed],
+            )
+        remote = [row for row in claimed if row["channel"] == "push" and self.remote is not None]
+        if remote:
+            self._hand_over(remote)
         for row in claimed:
-            self._enqueue(row)
+            if not (row["channel"] == "push" and self.remote is not None):
+                self._enqueue(row)
         return len(claimed)
+
+    def _hand_over(self, rows: list[dict]) -> None:
+        """Give push deliveries to the sender process (a new one if the last one died)."""
+        if not self.remote.alive():
+            log.error("The push sender process is gone; starting a new one")
+            self.remote = SenderProcess(self.app, self._answered)
+        with self.lock:
+            for row in rows:
+                self.in_flight[row["id"]] = row["host"]
+        self.remote.submit(rows)
 
     def _enqueue(self, row: dict) -> None:
         """Queue a claimed delivery for its host, starting a sender if the host has room."""
@@ -164,6 +198,10 @@ class Dispatcher:
         except Exception as exc:  # a bug in one send must not lose the delivery
             log.exception("Delivery %s failed unexpectedly", row["id"])
             result = push.Result("retry", error=type(exc).__name__)
+        self._answered(row, result)
+
+    def _answered(self, row: dict, result: push.Result) -> None:
+        """Queue an answer for `collect` (from a sender thread or the sender process)."""
         self.results.put((row, result))
         with self.lock:  # answered: until recorded, its claim keeps it from being sent again
             self.in_flight.pop(row["id"], None)
@@ -185,6 +223,8 @@ class Dispatcher:
 
     def shutdown(self) -> None:
         """Wait for the sends under way."""
+        if self.remote is not None:
+            self.remote.close()
         self.executor.shutdown(wait=True)
 
 

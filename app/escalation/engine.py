@@ -20,6 +20,7 @@ from .. import housekeeping, metrics
 from ..clock import iso, now, parse
 from ..db import connect, transaction
 from .dispatch import Dispatcher
+from .firing import BATCH as FIRE_BATCH
 from .firing import fire_due
 from .heartbeat import Heartbeat
 
@@ -88,7 +89,13 @@ class Escalator:
     def __init__(self, app: Flask, *, holder: str | None = None, executor: Executor | None = None):
         self.app = app
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.dispatcher = Dispatcher(app, self.holder, executor)
+        # Push from a process of its own (sender.py) unless a test hands in its own executor.
+        self.dispatcher = Dispatcher(
+            app,
+            self.holder,
+            executor,
+            push_process=executor is None and app.config["VOP_PUSH_PROCESS"],
+        )
         self.tick_seconds = min(1.0, float(app.config["VOP_ESCALATOR_TICK_SECONDS"]))
         self.stopping = threading.Event()
         self._db: Database | None = None
@@ -177,9 +184,13 @@ class Escalator:
         finally:
             timer.cancel()
 
-    def _next_wait(self) -> float:
-        """Sleep until the next job or retry is due, but never longer than one tick."""
-        if not self.dispatcher.results.empty():
+    def _next_wait(self, round_: dict) -> float:
+        """Sleep until the next job or retry is due, but never longer than one tick.
+
+        No sleep at all while a burst lasts: when the last round fired a full batch, or
+        answers wait to be recorded, the next round starts at once.
+        """
+        if round_.get("fired") == FIRE_BATCH or not self.dispatcher.results.empty():
             return 0.0
         with self.app.app_context():
             moment = now()
@@ -196,12 +207,12 @@ class Escalator:
     def run(self) -> None:
         """Tick until stopped."""
         log.info("Escalator %s started", self.holder)
+        self.dispatcher.start()
         if self.heartbeat is not None:
             self.heartbeat.start()
         while not self.stopping.is_set():
             try:
-                self.tick()
-                wait = self._next_wait()
+                wait = self._next_wait(self.tick())
             except Exception:  # keep escalating: log, pause briefly, try again
                 log.exception("Escalator tick failed")
                 wait = self.tick_seconds

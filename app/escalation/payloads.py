@@ -20,11 +20,20 @@ ACTION_MAX_AGE = 24 * 3600
 
 def path_for(endpoint: str, **values) -> str:
     """Build a path outside a request (the escalator has none)."""
-    return current_app.url_map.bind("localhost").build(endpoint, values)
+    urls = current_app.extensions.get("vop_paths")
+    if urls is None:
+        urls = current_app.extensions.setdefault(
+            "vop_paths", current_app.url_map.bind("localhost")
+        )
+    return urls.build(endpoint, values)
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    made = current_app.extensions.setdefault("vop_serializers", {})
+    key = (current_app.config["SECRET_KEY"], salt)
+    if key not in made:
+        made[key] = URLSafeTimedSerializer(key[0], salt=salt)
+    return made[key]
 
 
 def action_token(visit_id: int, user_id: int, session_id: str | None) -> str:

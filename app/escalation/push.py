@@ -10,7 +10,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import urllib3
+import aiohttp
 from cryptography.hazmat.primitives import serialization
 from flask import Flask, current_app
 from flask_babel import gettext as _
@@ -93,14 +93,20 @@ def public_key(app: Flask | None = None) -> str:
     return b64url(raw)
 
 
-def allowed_hosts() -> outgoing.AllowList:
-    """Return the allow-list of push services (VOP_PUSH_HOSTS)."""
-    return outgoing.AllowList.parse(current_app.config.get("VOP_PUSH_HOSTS") or DEFAULT_PUSH_HOSTS)
+_ALLOWED: set[tuple[str, str]] = set()  # (endpoint, allow-list) pairs found fine: no re-check
 
 
 def endpoint_problem(endpoint: object) -> str | None:
     """Return why the app may not send to this endpoint, or None when it may."""
-    return outgoing.url_problem(endpoint, allowed_hosts())
+    hosts = current_app.config.get("VOP_PUSH_HOSTS") or DEFAULT_PUSH_HOSTS
+    if (endpoint, hosts) in _ALLOWED:
+        return None
+    problem = outgoing.url_problem(endpoint, outgoing.AllowList.parse(hosts))
+    if problem is None and isinstance(endpoint, str):
+        if len(_ALLOWED) > 100_000:
+            _ALLOWED.clear()
+        _ALLOWED.add((endpoint, hosts))
+    return problem
 
 
 def save_subscription(
@@ -191,17 +197,26 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def _poster(app: Flask) -> outgoing.Poster:
-    """Return the app's push poster: kept-open connections shared by the sender threads."""
-    from .dispatch import PER_HOST
-
+    """Return the app's push poster: kept-open connections, one per sender thread and host."""
     poster = app.extensions.get("vop_push_poster")
     if poster is None:
-        poster = app.extensions.setdefault("vop_push_poster", outgoing.Poster(PER_HOST))
+        poster = app.extensions.setdefault("vop_push_poster", outgoing.Poster())
     return poster
 
 
-def send(app: Flask, subscription: dict, payload: dict, *, ttl: int, urgency: str) -> Result:
-    """Encrypt (aes128gcm), sign (VAPID) and post one message; report how it was answered."""
+@dataclass
+class Message:
+    """One push message ready to post: encrypted (aes128gcm) and signed (VAPID)."""
+
+    endpoint: str
+    body: bytes
+    headers: dict
+
+
+def prepare(
+    app: Flask, subscription: dict, payload: dict, *, ttl: int, urgency: str
+) -> Message | Result:
+    """Encrypt and sign one message, or say why it may not go to this endpoint (refused)."""
     endpoint = subscription["endpoint"]
     with app.app_context():
         problem = endpoint_problem(endpoint)
@@ -211,19 +226,19 @@ def send(app: Flask, subscription: dict, payload: dict, *, ttl: int, urgency: st
         "endpoint": endpoint,
         "keys": {"p256dh": subscription["p256dh"], "auth": subscription["auth"]},
     }
-    headers = {**_vapid_headers(app, endpoint), "Urgency": urgency}
-    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    try:
-        response = WebPusher(info, requests_session=_poster(app)).send(
-            data,
-            headers,
-            ttl=ttl,
-            content_encoding="aes128gcm",
-            timeout=outgoing.timeout(),
-        )
-    except urllib3.exceptions.HTTPError as exc:
-        return Result("retry", error=type(exc).__name__)
-    code = response.status_code
+    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    body = WebPusher(info).encode(data, "aes128gcm")["body"]
+    headers = {
+        **_vapid_headers(app, endpoint),
+        "Urgency": urgency,
+        "TTL": str(ttl),
+        "Content-Encoding": "aes128gcm",
+    }
+    return Message(endpoint, body, headers)
+
+
+def answer(code: int, headers, text: str) -> Result:
+    """Read a push service's answer (RFC 8030): accepted, gone, retry (when) or refused."""
     if 300 <= code < 400:
         # Never followed (app/outgoing.py): a push service does not move; refuse for good.
         return Result("refused", code, error="redirect not followed")
@@ -231,8 +246,48 @@ def send(app: Flask, subscription: dict, payload: dict, *, ttl: int, urgency: st
         return Result("accepted", code)
     if code in (404, 410):
         return Result("gone", code)
-    if code == 429:
-        return Result("retry", code, _retry_after(response.headers.get("Retry-After")))
-    if code >= 500:
-        return Result("retry", code, _retry_after(response.headers.get("Retry-After")))
-    return Result("refused", code, error=response.text[:200])
+    if code == 429 or code >= 500:
+        return Result("retry", code, _retry_after(headers.get("Retry-After")))
+    return Result("refused", code, error=text[:200])
+
+
+def send(app: Flask, subscription: dict, payload: dict, *, ttl: int, urgency: str) -> Result:
+    """Encrypt, sign and post one message on this thread; report how it was answered."""
+    message = prepare(app, subscription, payload, ttl=ttl, urgency=urgency)
+    if isinstance(message, Result):
+        return message
+    try:
+        response = _poster(app).post(
+            message.endpoint,
+            data=message.body,
+            headers=message.headers,
+            timeout=outgoing.timeout(),
+        )
+    except outgoing.SendError as exc:
+        return Result("retry", error=str(exc))
+    return answer(response.status_code, response.headers, response.text)
+
+
+async def send_async(
+    app: Flask, session: aiohttp.ClientSession, subscription: dict, payload: dict, **how
+) -> Result:
+    """The same as `send`, on an asyncio loop (app/escalation/sender.py): the same rules
+    (outgoing.py: no redirects followed, no proxy from the environment, `timeout()`)."""
+    message = prepare(app, subscription, payload, **how)
+    if isinstance(message, Result):
+        return message
+    connect, read = outgoing.timeout()
+    try:
+        async with session.post(
+            message.endpoint,
+            data=message.body,
+            headers=message.headers,
+            allow_redirects=False,
+            timeout=aiohttp.ClientTimeout(
+                total=connect + read, sock_connect=connect, sock_read=read
+            ),
+        ) as response:
+            text = await response.text(errors="replace")
+            return answer(response.status, response.headers, text)
+    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        return Result("retry", error=type(exc).__name__)

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+import aiohttp
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
@@ -65,10 +66,19 @@ class WebPush(Channel):
         """Encrypt and post one push; its receipt token lets the device confirm it."""
         if row.get("endpoint") is None:
             return push.Result("gone", error="subscription removed")
-        with app.app_context():
-            payload["id"] = row["id"]
-            payload["receipt"] = receipt_token(row["id"])
+        payload = _with_receipt(app, row, payload)
         return push.send(app, row, payload, ttl=row["ttl"], urgency=row["urgency"])
+
+    async def send_async(
+        self, app: Flask, session: aiohttp.ClientSession, row: dict, payload: dict
+    ) -> push.Result:
+        """The same as `send`, on the push sender process's loop (escalation/sender.py)."""
+        if row.get("endpoint") is None:
+            return push.Result("gone", error="subscription removed")
+        payload = _with_receipt(app, row, payload)
+        return await push.send_async(
+            app, session, row, payload, ttl=row["ttl"], urgency=row["urgency"]
+        )
 
     def record(self, db: Database, row: dict, result: push.Result, moment: str) -> None:
         """Forget a subscription the push service says is gone; note the others' answers."""
@@ -87,3 +97,9 @@ class WebPush(Channel):
                 "update push_subscriptions set last_error = ? where id = ?",
                 [f"{result.status or ''} {result.error or ''}".strip(), row["subscription_id"]],
             )
+
+
+def _with_receipt(app: Flask, row: dict, payload: dict) -> dict:
+    """The payload with the delivery's id and the token the device confirms its receipt with."""
+    with app.app_context():
+        return {**payload, "id": row["id"], "receipt": receipt_token(row["id"])}

@@ -1,0 +1,238 @@
+"""Sending push: the sender process (asyncio, escalation/sender.py) and the thread path
+(outgoing.Poster) keep the same rules: a push service's answer read the same way, no
+redirect followed, a stale kept-open connection opened again, alarms before reminders, and
+a sender process that dies hands back every message it held."""
+
+import asyncio
+import json
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import aiohttp
+import pytest
+
+from app import outgoing
+from app.escalation import push, sender
+from app.escalation.payloads import read_receipt_token
+from app.escalation.sender import SenderProcess
+
+from .conftest import LOOPBACK_HOSTS
+from .push_service import FakePushService
+
+
+@pytest.fixture
+def push_app(app):
+    app.config["VOP_PUSH_HOSTS"] = LOOPBACK_HOSTS
+    return app
+
+
+@pytest.fixture
+def service():
+    fake = FakePushService()
+    yield fake
+    fake.close()
+
+
+def _subscription(data: dict, endpoint: str | None = None) -> dict:
+    """A device as the deliveries' join gives it: endpoint and keys."""
+    keys = data["keys"]
+    return {
+        "endpoint": endpoint or data["endpoint"],
+        "p256dh": keys["p256dh"],
+        "auth": keys["auth"],
+    }
+
+
+def _row(data: dict, row_id: int, kind: str = "reminder") -> dict:
+    """A claimed push delivery as the dispatcher hands it over (with its subscription)."""
+    return {
+        **_subscription(data),
+        "id": row_id,
+        "channel": "push",
+        "kind": kind,
+        "host": "127.0.0.1",
+        "payload": json.dumps({"type": kind, "title": kind, "body": f"{row_id}", "url": "/"}),
+        "ttl": 60,
+        "urgency": "high",
+    }
+
+
+class Answers:
+    """What a SenderProcess hands back, to wait for in a test."""
+
+    def __init__(self):
+        self.got: list[tuple[dict, push.Result]] = []
+        self.cond = threading.Condition()
+
+    def __call__(self, row, result):
+        with self.cond:
+            self.got.append((row, result))
+            self.cond.notify_all()
+
+    def wait_for(self, count: int, timeout: float = 20) -> list[tuple[dict, push.Result]]:
+        with self.cond:
+            assert self.cond.wait_for(lambda: len(self.got) >= count, timeout), self.got
+            return list(self.got)
+
+
+def test_the_sender_process_sends_each_message_and_hands_back_each_answer(push_app, service):
+    answers = Answers()
+    process = SenderProcess(push_app, answers)
+    try:
+        fine, gone, busy = (service.subscribe(n) for n in ("fine", "gone", "busy"))
+        service.answer("gone", 410)
+        service.answer("busy", 429, retry_after="7")
+        process.submit([_row(fine, 1), _row(gone, 2), _row(busy, 3)])
+        got = {row["id"]: result for row, result in answers.wait_for(3)}
+    finally:
+        process.close()
+    assert got == {
+        1: push.Result("accepted", 201),
+        2: push.Result("gone", 410),
+        3: push.Result("retry", 429, 7.0),
+    }
+    (message,) = service.received("fine")  # decrypted, its VAPID signature checked
+    assert (message.payload["body"], message.payload["id"]) == ("1", 1)
+    with push_app.app_context():  # the device can confirm its receipt to this server
+        assert read_receipt_token(message.payload["receipt"]) == 1
+    assert not process.alive()  # close() let it finish, then it stopped
+
+
+def test_alarms_leave_the_sender_process_before_a_queue_of_reminders(push_app, service):
+    service.latency = 0.2
+    answers = Answers()
+    process = SenderProcess(push_app, answers)
+    try:
+        worker, office = service.subscribe("worker"), service.subscribe("office")
+        count = sender.PER_HOST + 200  # more than one round of senders
+        rows = [_row(worker, n) for n in range(1, count + 1)]
+        rows.append(_row(office, count + 1, kind="panic"))  # the panic comes last
+        process.submit(rows)
+        answers.wait_for(count + 1)
+    finally:
+        process.close()
+    arrivals = sorted(service.received(), key=lambda m: m.at)
+    position = next(i for i, m in enumerate(arrivals) if m.payload["type"] == "panic")
+    assert position < sender.PER_HOST, f"the panic went out as number {position + 1}"
+
+
+def test_a_sender_process_that_dies_hands_back_every_message_it_held(push_app, service):
+    stuck = service.subscribe("stuck")
+    service.hang("stuck", 30)
+    answers = Answers()
+    process = SenderProcess(push_app, answers)
+    try:
+        process.submit([_row(stuck, n) for n in (1, 2, 3)])
+        deadline = time.monotonic() + 20
+        while service.begun["stuck"] < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)  # all three are at the push service, unanswered
+        assert service.begun["stuck"] == 3
+        os.kill(process.process.pid, signal.SIGKILL)
+        got = answers.wait_for(3, timeout=10)
+    finally:
+        process.close()
+    assert sorted(row["id"] for row, _ in got) == [1, 2, 3]
+    assert {result.error for _, result in got} == {"sender process stopped"}
+    assert {result.outcome for _, result in got} == {"retry"}
+
+
+class _Redirect(BaseHTTPRequestHandler):
+    """Answers every POST with a redirect to somewhere else; counts what it got."""
+
+    protocol_version = "HTTP/1.1"
+    posts = 0
+
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        type(self).posts += 1
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(307)
+        self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+class _OncePerConnection(_Redirect):
+    """Answers 201, then closes the kept-open connection without saying so."""
+
+    def do_POST(self):  # noqa: N802
+        type(self).posts += 1
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(201)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        self.close_connection = True  # no "Connection: close": the client finds out later
+
+
+@pytest.fixture
+def local_server():
+    servers = []
+
+    def start(handler):
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/push/x"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _send_both_ways(app, subscription: dict) -> tuple[push.Result, push.Result]:
+    payload = {"type": "test", "title": "t", "body": "b", "url": "/"}
+    threaded = push.send(app, subscription, payload, ttl=60, urgency="high")
+
+    async def on_the_loop():
+        async with aiohttp.ClientSession() as session:
+            return await push.send_async(
+                app, session, subscription, payload, ttl=60, urgency="high"
+            )
+
+    # A loop of its own on a thread of its own: the browser tests' Playwright keeps one
+    # running on this thread.
+    with ThreadPoolExecutor(1) as pool:
+        return threaded, pool.submit(asyncio.run, on_the_loop()).result()
+
+
+def test_neither_path_follows_a_redirect(push_app, service, local_server):
+    _Redirect.posts = 0
+    endpoint = local_server(_Redirect)
+    results = _send_both_ways(push_app, _subscription(service.subscribe("a"), endpoint))
+    assert results == (push.Result("refused", 307, error="redirect not followed"),) * 2
+    assert _Redirect.posts == 2  # one each: asked once, never sent on
+
+
+def test_a_push_service_outside_the_allow_list_is_refused_on_both_paths(push_app, service):
+    push_app.config["VOP_PUSH_HOSTS"] = "push.example"
+    results = _send_both_ways(push_app, _subscription(service.subscribe("a")))
+    assert [r.outcome for r in results] == ["refused", "refused"]
+    assert service.received(status=None) == []
+
+
+def test_a_kept_open_connection_closed_by_the_other_side_is_opened_again(local_server):
+    _OncePerConnection.posts = 0
+    endpoint = local_server(_OncePerConnection)
+    poster = outgoing.Poster()
+    answers = [poster.post(endpoint, data=b"x", timeout=(2, 2)).status_code for _ in range(3)]
+    assert answers == [201, 201, 201]
+    assert _OncePerConnection.posts == 3  # each sent once: no duplicate from the reconnect
+
+
+def test_a_push_service_that_does_not_answer_is_a_retry_after_the_read_timeout(
+    push_app, service, monkeypatch
+):
+    monkeypatch.setattr(outgoing, "READ_TIMEOUT", 0.5)
+    slow = service.subscribe("slow")
+    service.hang("slow", 3)
+    started = time.monotonic()
+    results = _send_both_ways(push_app, _subscription(slow))
+    assert time.monotonic() - started < 2.5
+    assert [r.outcome for r in results] == ["retry", "retry"]
