@@ -132,10 +132,12 @@ def test_a_sender_process_that_dies_hands_back_every_message_it_held(push_app, s
             time.sleep(0.05)  # all three are at the push service, unanswered
         assert service.begun["stuck"] == 3
         os.kill(process.process.pid, signal.SIGKILL)
-        got = answers.wait_for(3, timeout=10)
+        answers.wait_for(3, timeout=10)
+        process.submit([_row(stuck, 4)])  # handed over after it died: answered at once
+        got = answers.wait_for(4, timeout=1)
     finally:
         process.close()
-    assert sorted(row["id"] for row, _ in got) == [1, 2, 3]
+    assert sorted(row["id"] for row, _ in got) == [1, 2, 3, 4]
     assert {result.error for _, result in got} == {"sender process stopped"}
     assert {result.outcome for _, result in got} == {"retry"}
 
@@ -236,3 +238,28 @@ def test_a_push_service_that_does_not_answer_is_a_retry_after_the_read_timeout(
     results = _send_both_ways(push_app, _subscription(slow))
     assert time.monotonic() - started < 2.5
     assert [r.outcome for r in results] == ["retry", "retry"]
+
+
+def test_a_push_sender_that_keeps_dying_leaves_push_to_the_escalators_threads(push_app, service):
+    from app.escalation.dispatch import Dispatcher
+
+    dispatcher = Dispatcher(push_app, "test-holder", push_process=True)
+    dispatcher.start()
+    device = service.subscribe("device")
+    try:
+        for attempt in range(3):
+            os.kill(dispatcher.remote.process.pid, signal.SIGKILL)
+            dispatcher.remote.process.join(10)
+            dispatcher._hand_over([_row(device, attempt + 1)])  # finds it dead, starts anew
+        # The third early death: no fourth process, push goes out on threads, and is sent.
+        assert dispatcher.remote is None and dispatcher.push_process is False
+        service.wait_for(1, timeout=10)
+        answers = []
+        deadline = time.monotonic() + 10
+        while len(answers) < 3 and time.monotonic() < deadline:
+            answers += [dispatcher.results.get(timeout=10)]
+    finally:
+        dispatcher.shutdown()
+    outcomes = {row["id"]: result.outcome for row, result in answers}
+    assert outcomes[3] == "accepted"  # sent on a thread of the escalator itself
+    assert {outcomes[1], outcomes[2]} <= {"accepted", "retry"}  # lost with a process: retried

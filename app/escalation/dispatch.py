@@ -23,9 +23,11 @@ from .sender import SenderProcess
 
 log = logging.getLogger(__name__)
 CLAIM_SECONDS = 60  # a claimed delivery whose sender vanished is retried after this
-# Sends in flight per push-service host (most Android phones share one). A push service
-# answers in 50-300 ms over the internet, so the number in flight, not that latency, must
-# set the pace: 64 at 100 ms is 640 a second. Each sender thread keeps its own HTTP
+SENDER_MIN_LIFE = 30  # a push sender process that dies sooner counts as failing to start
+# Sends in flight per host on this process's sender threads: e-mail, SMS, and push when it
+# does not go out from the push sender process (sender.py, VOP_PUSH_PROCESS). A push
+# service answers in 50-300 ms over the internet, so the number in flight, not that latency,
+# sets the pace: 64 at 100 ms is 640 a second. Each sender thread keeps its own HTTP
 # connection open (keep-alive), so a send costs no new TCP or TLS handshake.
 PER_HOST = 64
 SENDER_THREADS = 128
@@ -72,7 +74,8 @@ class Dispatcher:
         self.app = app
         self.holder = holder
         self.push_process = push_process  # push goes out from a process of its own (start())
-        self.remote = None
+        self.remote: SenderProcess | None = None
+        self.sender_failures = 0
         self.executor = executor or ThreadPoolExecutor(
             SENDER_THREADS, thread_name_prefix="vop-push"
         )
@@ -86,7 +89,30 @@ class Dispatcher:
     def start(self) -> None:
         """Start the push sender process, if this dispatcher sends push from one."""
         if self.push_process and self.remote is None:
+            self._new_sender()
+
+    def _new_sender(self) -> None:
+        """Start a push sender process; after repeated early deaths send on threads instead.
+
+        A process that cannot start, or dies within SENDER_MIN_LIFE seconds three times in a
+        row, would hold every push back: then this escalator sends push on its own threads
+        (slower in a burst, never silent) and says so in the log.
+        """
+        old = self.remote
+        if old is not None and old.age() < SENDER_MIN_LIFE:
+            self.sender_failures += 1
+        elif old is not None:
+            self.sender_failures = 0
+        self.remote = None
+        if self.sender_failures >= 3:
+            log.error("The push sender process keeps dying: sending push on threads instead")
+            self.push_process = False
+            return
+        try:
             self.remote = SenderProcess(self.app, self._answered)
+        except Exception:
+            log.exception("The push sender process could not start: sending push on threads")
+            self.push_process = False
 
     def _queued_per_host(self) -> int:
         """Claimed ahead per host: four rounds of its senders, sent well before claims end."""
@@ -143,19 +169,25 @@ class Dispatcher:
                 "next_attempt_at = ?, attempts = attempts + 1 where id = ?",
                 [(self.holder, claim_ends, row["id"]) for row in claimed],
             )
-        remote = [row for row in claimed if row["channel"] == "push" and self.remote is not None]
-        if remote:
-            self._hand_over(remote)
+        to_process = self.remote is not None
         for row in claimed:
-            if not (row["channel"] == "push" and self.remote is not None):
+            if not (to_process and row["channel"] == "push"):
                 self._enqueue(row)
+        if to_process:
+            self._hand_over([row for row in claimed if row["channel"] == "push"])
         return len(claimed)
 
     def _hand_over(self, rows: list[dict]) -> None:
         """Give push deliveries to the sender process (a new one if the last one died)."""
+        if not rows:
+            return
         if not self.remote.alive():
             log.error("The push sender process is gone; starting a new one")
-            self.remote = SenderProcess(self.app, self._answered)
+            self._new_sender()
+            if self.remote is None:
+                for row in rows:
+                    self._enqueue(row)
+                return
         with self.lock:
             for row in rows:
                 self.in_flight[row["id"]] = row["host"]

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 LEASE = "escalator"
 LEASE_SECONDS = 5  # a leader that stops renewing is replaced after this
 HEALTHY_SECONDS = 10  # /healthz answers 503 "degraded" after this long without a tick
+BURST_PAUSE = 0.025  # between the batches of a burst: other writers' turn (_next_wait)
 
 
 def _gone(holder: str) -> bool:
@@ -187,10 +188,14 @@ class Escalator:
     def _next_wait(self, round_: dict) -> float:
         """Sleep until the next job or retry is due, but never longer than one tick.
 
-        No sleep at all while a burst lasts: when the last round fired a full batch, or
-        answers wait to be recorded, the next round starts at once.
+        While a burst lasts (the last round fired a full batch) only BURST_PAUSE, so that
+        the web server's writes (a panic, a check-out) get the write lock in between: its
+        busy handler tries again every 25 to 100 ms, and back-to-back batches could keep
+        it waiting for seconds. With answers to record, the next round starts at once.
         """
-        if round_.get("fired") == FIRE_BATCH or not self.dispatcher.results.empty():
+        if round_.get("fired") == FIRE_BATCH:
+            return BURST_PAUSE
+        if not self.dispatcher.results.empty():
             return 0.0
         with self.app.app_context():
             moment = now()

@@ -18,7 +18,7 @@ from .policy import ALL_LEVELS
 log = logging.getLogger(__name__)
 LATE_AFTER = 5  # seconds: a step fired later than this was held up (the escalator was down)
 # Jobs fired per transaction: short, so a panic's own write waits little behind a burst.
-BATCH = 100
+BATCH = 50
 # What fires first when much is due at once: panic and duress, then the ladder's steps (an
 # alarm to the office, the worker's notice), the halfway checks and timeouts, then repeats,
 # and reminders last.

@@ -26,6 +26,7 @@ import pickle
 import queue
 import signal
 import threading
+import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 PER_HOST = 256  # sends in flight per push-service host
 FLUSH_SECONDS = 0.005  # answers go back in small batches, at most this much later
 WATCH_SECONDS = 0.5  # how often the process checks that its escalator still runs
+STOPPED = push.Result("retry", error="sender process stopped")
 
 
 def _config(app: Flask) -> dict:
@@ -64,9 +66,11 @@ class SenderProcess:
             target=main, args=(_config(app), theirs, os.getpid()), name="vop-push", daemon=True
         )
         self.process.start()
+        self.started = time.monotonic()
         theirs.close()
         self.lock = threading.Lock()
         self.held: dict[int, dict] = {}  # handed over and not yet answered: id -> row
+        self.gone = False  # the process stopped and its pipe is closed
         self.outbox: queue.Queue = queue.Queue()  # a slow start never blocks the escalator
         threading.Thread(target=self._write, name="vop-push-out", daemon=True).start()
         self.reader = threading.Thread(target=self._read, name="vop-push-in", daemon=True)
@@ -75,11 +79,21 @@ class SenderProcess:
     def alive(self) -> bool:
         return self.process.is_alive()
 
+    def age(self) -> float:
+        """Seconds since the process was started."""
+        return time.monotonic() - self.started
+
     def submit(self, rows: list[dict]) -> None:
         """Hand claimed push deliveries to the process (never blocks)."""
         with self.lock:
+            gone = self.gone
+            if not gone:
+                for row in rows:
+                    self.held[row["id"]] = row
+        if gone:  # it died after the last look: these go again too
             for row in rows:
-                self.held[row["id"]] = row
+                self.answered(row, STOPPED)
+            return
         self.outbox.put(rows)
 
     def _write(self) -> None:
@@ -104,11 +118,11 @@ class SenderProcess:
                 if row is not None:
                     self.answered(row, result)
         with self.lock:  # the process stopped: what it held goes again, from a new one
-            left, self.held = list(self.held.values()), {}
+            left, self.held, self.gone = list(self.held.values()), {}, True
         if left:
             log.error("The push sender process stopped with %s messages unanswered", len(left))
         for row in left:
-            self.answered(row, push.Result("retry", error="sender process stopped"))
+            self.answered(row, STOPPED)
 
     def close(self, timeout: float = 15) -> None:
         """Let the process finish and answer what it holds, then wait for it to stop."""
