@@ -1,6 +1,9 @@
 """The database: migrations, the append-only audit trail, the command-line commands."""
 
+import os
 import sqlite3
+import threading
+import time
 
 import pytest
 
@@ -106,3 +109,34 @@ def test_healthz_is_degraded_until_the_escalator_ticks(app, client, clock):
     clock.advance(seconds=11)  # no tick for more than 10 s: degraded again
     response = client.get("/healthz")
     assert response.status_code == 503 and response.json["status"] == "degraded"
+
+
+def test_a_writer_kept_waiting_says_so_and_the_escalator_gives_it_a_turn(app):
+    from app.db import transaction, writer_waiting
+    from app.escalation.engine import BURST_PAUSE
+    from app.escalation.firing import BATCH
+
+    holder, waiter = connect(app.config["DATABASE"]), connect(app.config["DATABASE"])
+    escalator = Escalator(app)
+    burst = {"fired": BATCH}
+    assert not writer_waiting(holder)
+    assert escalator._next_wait(burst) == 0.0  # nobody waits: the burst goes on at once
+    holder.execute("BEGIN IMMEDIATE")  # a batch holds the write lock
+    done = threading.Event()
+
+    def write():
+        with transaction(waiter):
+            waiter.execute("insert into health_probe (id, at) values (2, 'x')")
+        done.set()
+
+    threading.Thread(target=write).start()
+    deadline = time.monotonic() + 5
+    while not writer_waiting(holder) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert writer_waiting(holder) and not done.is_set()  # it waits, and says so
+    assert escalator._next_wait(burst) == BURST_PAUSE  # the escalator makes room
+    holder.execute("COMMIT")
+    assert done.wait(5)
+    assert waiter.execute("select at from health_probe where id = 2").fetchone()[0] == "x"
+    os.utime(app.config["DATABASE"] + "-writer-waiting", (0, time.time() - 2))
+    assert not writer_waiting(holder)  # once it stops trying, it no longer counts

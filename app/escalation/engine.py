@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from .. import housekeeping, metrics
 from ..clock import iso, now, parse
-from ..db import connect, transaction
+from ..db import connect, transaction, writer_waiting
 from .dispatch import Dispatcher
 from .firing import BATCH as FIRE_BATCH
 from .firing import fire_due
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 LEASE = "escalator"
 LEASE_SECONDS = 5  # a leader that stops renewing is replaced after this
 HEALTHY_SECONDS = 10  # /healthz answers 503 "degraded" after this long without a tick
-BURST_PAUSE = 0.025  # between the batches of a burst: other writers' turn (_next_wait)
+BURST_PAUSE = 0.025  # between a burst's batches while a writer waits (_next_wait)
 
 
 def _gone(holder: str) -> bool:
@@ -188,13 +188,13 @@ class Escalator:
     def _next_wait(self, round_: dict) -> float:
         """Sleep until the next job or retry is due, but never longer than one tick.
 
-        While a burst lasts (the last round fired a full batch) only BURST_PAUSE, so that
-        the web server's writes (a panic, a check-out) get the write lock in between: its
-        busy handler tries again every 25 to 100 ms, and back-to-back batches could keep
-        it waiting for seconds. With answers to record, the next round starts at once.
+        While a burst lasts (the last round fired a full batch) the next round starts at
+        once, or after BURST_PAUSE when another writer was kept waiting for the lock (a
+        panic, a check-out from the web server: db.writer_waiting), so that it gets its
+        turn. With answers to record, the next round starts at once.
         """
         if round_.get("fired") == FIRE_BATCH:
-            return BURST_PAUSE
+            return BURST_PAUSE if writer_waiting(self.db) else 0.0
         if not self.dispatcher.results.empty():
             return 0.0
         with self.app.app_context():
