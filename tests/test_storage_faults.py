@@ -142,4 +142,15 @@ def test_full_disk(tmp_path, monkeypatch):
         finally:
             server.stop()
     finally:
-        subprocess.run(["umount", str(mount)], check=False)
+        _unmount(mount)
+
+
+def _unmount(mount) -> None:
+    """Unmount, waiting for the server's last processes (its push sender, multiprocessing's
+    resource tracker) to let go of the log file; lazily if they do not within 5 s."""
+    deadline = time.monotonic() + 5
+    while subprocess.run(["umount", str(mount)], capture_output=True).returncode != 0:
+        if time.monotonic() > deadline:
+            subprocess.run(["umount", "-l", str(mount)], check=False)
+            return
+        time.sleep(0.1)
