@@ -30,13 +30,17 @@ def connect(path: str) -> sqlite_utils.Database:
     # FULL: a check-in, check-out, alarm or report the app has confirmed survives a power
     # loss (NORMAL could drop the last commits). docs/operations.md gives its measured cost.
     db.execute("PRAGMA synchronous = FULL")
-    db.busy_ms = BUSY_TIMEOUT_MS
     db.waiting_marker = None if path == ":memory:" else f"{path}{WAITING_SUFFIX}"
     return db
 
 
-def _begin(db: sqlite_utils.Database) -> None:
-    """BEGIN IMMEDIATE, trying again every RETRY_SECONDS up to the busy timeout; while it
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    """Tell whether SQLite refused because another connection holds the lock."""
+    return "locked" in str(error) or "busy" in str(error)
+
+
+def _begin(db: sqlite_utils.Database, wait_ms: int) -> None:
+    """BEGIN IMMEDIATE, trying again every RETRY_SECONDS for up to `wait_ms`; while it
     waits, the writer says so (`writer_waiting`).
 
     SQLite's own busy handler sleeps up to 100 ms between tries and no writer queues: a
@@ -44,8 +48,7 @@ def _begin(db: sqlite_utils.Database) -> None:
     web server waiting for seconds (measured: 3.8 s). The escalator pauses between its
     batches while a writer waits, and this writer, trying every 5 ms, takes that turn.
     """
-    busy_ms = getattr(db, "busy_ms", BUSY_TIMEOUT_MS)
-    deadline = time.monotonic() + busy_ms / 1000
+    deadline = time.monotonic() + wait_ms / 1000
     db.execute("PRAGMA busy_timeout = 0")
     try:
         while True:
@@ -53,8 +56,7 @@ def _begin(db: sqlite_utils.Database) -> None:
                 db.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as error:
-                busy = "locked" in str(error) or "busy" in str(error)
-                if not busy or time.monotonic() >= deadline:
+                if not _is_busy(error) or time.monotonic() >= deadline:
                     raise
             marker = getattr(db, "waiting_marker", None)
             if marker:
@@ -62,7 +64,7 @@ def _begin(db: sqlite_utils.Database) -> None:
                     Path(marker).touch()
             time.sleep(RETRY_SECONDS)
     finally:
-        db.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")  # for writes outside one
 
 
 def writer_waiting(db: sqlite_utils.Database) -> bool:
@@ -99,23 +101,18 @@ def write_probe(db: sqlite_utils.Database) -> str:
     ("full", "read-only", "io", "unavailable", "error"). Used by /healthz and the board."""
     from .clock import iso, now
 
-    db.execute(f"PRAGMA busy_timeout = {PROBE_BUSY_MS}")
-    db.busy_ms = PROBE_BUSY_MS
     try:
-        with transaction(db):
+        with transaction(db, wait_ms=PROBE_BUSY_MS):
             db.execute(
                 "insert into health_probe (id, at) values (1, ?) "
                 "on conflict(id) do update set at = excluded.at",
                 [iso(now())],
             )
     except sqlite3.OperationalError as error:
-        if "locked" in str(error) or "busy" in str(error):
+        if _is_busy(error):
             return "busy"
         current_app.logger.error("The database takes no writes: %s", error)
         return storage_problem(error) or "error"
-    finally:
-        db.busy_ms = BUSY_TIMEOUT_MS
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return "ok"
 
 
@@ -147,19 +144,21 @@ def serialize_writers() -> None:
 
 
 @contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+def transaction(
+    db: sqlite_utils.Database, wait_ms: int = BUSY_TIMEOUT_MS
+) -> Iterator[sqlite_utils.Database]:
     """Run a block in one write transaction that takes the write lock up front.
 
     A deferred transaction that reads and then writes can fail at once with "database is
     locked" when another process wrote in between; BEGIN IMMEDIATE makes it wait its turn
-    instead (up to the busy timeout). Nested inside a transaction the block is a savepoint.
+    instead (for up to `wait_ms`). Nested inside a transaction the block is a savepoint.
     """
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
     with _WRITERS if _serialized else nullcontext():
-        _begin(db)
+        _begin(db, wait_ms)
         try:
             yield db
         except BaseException:

@@ -181,11 +181,11 @@ class Poster:
                 connection.request("POST", target, body=data, headers=dict(headers or {}))
                 response = connection.getresponse()
                 body = response.read()
-            except self.RECONNECT:
+            except self.RECONNECT as exc:
                 connection.close()
                 if reused and attempt == 1:
                     continue  # closed while idle: send it anew on a fresh connection
-                raise SendError("RemoteDisconnected") from None
+                raise SendError(type(exc).__name__) from exc
             except (OSError, http.client.HTTPException) as exc:
                 connection.close()
                 raise SendError(type(exc).__name__) from exc
