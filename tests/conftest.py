@@ -190,20 +190,32 @@ def wait_for_server(url: str, timeout: float = 20) -> None:
             time.sleep(0.1)
 
 
-def _tree_cpu(pid: int) -> float:
-    """CPU seconds a process and its children (one level) used so far."""
-    total = 0.0
+def proc_stat(pid: int) -> list[str] | None:
+    """A process's /proc stat fields after its name (state, ppid, …; utime is [11]), or None
+    when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def children(pid: int) -> list[int]:
+    """The pids whose parent is `pid`."""
+    found = []
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(entry) == pid or int(fields[1]) == pid:
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+        if entry.isdigit() and (fields := proc_stat(int(entry))) and int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds a process and its children used so far."""
+    total = 0
+    for each in (pid, *children(pid)):
+        if fields := proc_stat(each):
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 class LiveServer:

@@ -8,6 +8,7 @@ import sys
 import time
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +16,7 @@ from app import create_app
 from app.clock import now
 from app.escalation import actions, policy
 
-from .conftest import ROOT
+from .conftest import ROOT, children, proc_stat
 from .escalation_helpers import subscribe, user
 from .factories import make_visit
 
@@ -185,17 +186,13 @@ def _push_sender_of(escalator: subprocess.Popen, timeout: float = 20) -> int:
     """Return the pid of an escalator's push sender process (escalation/sender.py)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
+        for pid in children(escalator.pid):
             try:
-                stat = open(f"/proc/{entry}/stat").read()  # noqa: SIM115 - read at once
-                command = open(f"/proc/{entry}/cmdline").read()  # noqa: SIM115
+                command = Path(f"/proc/{pid}/cmdline").read_text()
             except OSError:
                 continue
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            if parent == escalator.pid and "spawn_main" in command:
-                return int(entry)
+            if "spawn_main" in command:
+                return pid
         time.sleep(0.1)
     raise AssertionError("the escalator started no push sender")
 
@@ -203,11 +200,8 @@ def _push_sender_of(escalator: subprocess.Popen, timeout: float = 20) -> int:
 def _gone(pid: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]  # noqa: SIM115
-        except OSError:
-            return True
-        if state == "Z":  # dead, waiting for its (dead) parent's reaper
+        fields = proc_stat(pid)
+        if fields is None or fields[0] == "Z":  # Z: dead, waiting for its dead parent's reaper
             return True
         time.sleep(0.05)
     return False
