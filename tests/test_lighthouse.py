@@ -66,7 +66,11 @@ def _lighthouse(url: str, out: Path, cookie: str | None = None) -> dict:
     if cookie:
         command.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
     env = {**os.environ, "CHROME_PATH": chromium_path()}
-    subprocess.run(command, env=env, check=True, capture_output=True, timeout=180)
+    for _attempt in (1, 2):  # a run that records no trace says "run Lighthouse again": once
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+        if "Please run Lighthouse again" not in done.stderr:
+            break
+    assert done.returncode == 0, f"Lighthouse failed: {done.stderr[-2000:]}"
     return json.loads(out.read_text())
 
 
