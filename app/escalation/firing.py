@@ -8,7 +8,7 @@ from sqlite_utils import Database
 
 from .. import metrics
 from ..clock import iso, parse
-from ..db import transaction
+from ..db import rows, transaction
 from ..visits.access import get_visit
 from . import halfway, store
 from .alarms import LADDER_KINDS, add_reached, get_alarm, raise_alarm, subject
@@ -32,12 +32,11 @@ def fire_due(db: Database, moment: datetime, holder: str) -> int:
     """Fire every job due at `moment` (oldest first); return how many fired."""
     fired = 0
     with transaction(db):
-        jobs = list(
-            db.query(
-                "select * from escalation_jobs where status = 'pending' and due_at <= ? "
-                f"order by {PRIORITY}, due_at, id limit ?",
-                [iso(moment), BATCH],
-            )
+        jobs = rows(
+            db,
+            "select * from escalation_jobs where status = 'pending' and due_at <= ? "
+            f"order by {PRIORITY}, due_at, id limit ?",
+            [iso(moment), BATCH],
         )
         for job in jobs:
             late = max(0, store.seconds_between(job["due_at"], moment))

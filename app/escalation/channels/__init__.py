@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
 
 from ...clock import parse
+from ...db import rows
 from ..push import Result
 
 # A device counts as working when it confirmed a push (its service worker's receipt) lately.
@@ -132,16 +133,18 @@ def people(db: Database, ids: list[int]) -> dict[int, dict]:
     """Return the users with these ids, each with its push devices (`devices`)."""
     if not ids:
         return {}
+    ids = list(dict.fromkeys(ids))
     marks = ", ".join("?" for _ in ids)
     found = {
         row["id"]: {**row, "devices": []}
-        for row in db.query(
+        for row in rows(
+            db,
             f"select id, display_name, language, phone, role from users where id in ({marks})",
             ids,
         )
     }
-    for sub in db.query(
-        f"select * from push_subscriptions where user_id in ({marks}) order by id", ids
+    for sub in rows(
+        db, f"select * from push_subscriptions where user_id in ({marks}) order by id", ids
     ):
         found[sub["user_id"]]["devices"].append(sub)
     return found
