@@ -23,7 +23,7 @@ ENV_SETTINGS = {
     # Escalation, web push and alarm e-mail.
     "VOP_ESCALATOR_IN_PROCESS": bool,
     "VOP_ESCALATOR_TICK_SECONDS": float,
-    "VOP_PUSH_PROCESS": bool,  # push goes out from a sender process of its own
+    "VOP_PUSH_PROCESSES": int,  # push goes out from this many sender processes (0: threads)
     "VOP_PUSH_HOSTS": str,
     "VOP_PUSH_TTL_SECONDS": int,
     "VOP_VAPID_PRIVATE_KEY": str,
@@ -91,7 +91,7 @@ def load(app: Flask, test_config: dict | None) -> None:
         VOP_PROXY_HOPS=0,
         VOP_ESCALATOR_IN_PROCESS=True,
         VOP_ESCALATOR_TICK_SECONDS=0.5,
-        VOP_PUSH_PROCESS=True,
+        VOP_PUSH_PROCESSES=2,
         VOP_PUSH_HOSTS=None,  # None: the public push services of Chrome, Firefox, Safari, Edge
         VOP_PUSH_TTL_SECONDS=3600,
         VOP_VAPID_PRIVATE_KEY=None,  # None: generated once into the instance folder

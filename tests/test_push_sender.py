@@ -243,16 +243,17 @@ def test_a_push_service_that_does_not_answer_is_a_retry_after_the_read_timeout(
 def test_a_push_sender_that_keeps_dying_leaves_push_to_the_escalators_threads(push_app, service):
     from app.escalation.dispatch import Dispatcher
 
-    dispatcher = Dispatcher(push_app, "test-holder", push_process=True)
+    dispatcher = Dispatcher(push_app, "test-holder", push_processes=1)
     dispatcher.start()
     device = service.subscribe("device")
     try:
         for attempt in range(3):
-            os.kill(dispatcher.remote.process.pid, signal.SIGKILL)
-            dispatcher.remote.process.join(10)
+            (remote,) = dispatcher.remotes
+            os.kill(remote.process.pid, signal.SIGKILL)
+            remote.process.join(10)
             dispatcher._hand_over([_row(device, attempt + 1)])  # finds it dead, starts anew
         # The third early death: no fourth process, push goes out on threads, and is sent.
-        assert dispatcher.remote is None and dispatcher.push_process is False
+        assert dispatcher.remotes == [] and dispatcher.push_processes == 0
         service.wait_for(1, timeout=10)
         answers = []
         deadline = time.monotonic() + 10
@@ -263,3 +264,55 @@ def test_a_push_sender_that_keeps_dying_leaves_push_to_the_escalators_threads(pu
     outcomes = {row["id"]: result.outcome for row, result in answers}
     assert outcomes[3] == "accepted"  # sent on a thread of the escalator itself
     assert {outcomes[1], outcomes[2]} <= {"accepted", "retry"}  # lost with a process: retried
+
+
+def test_two_sender_processes_share_a_burst_and_one_dying_leaves_the_other_sending(
+    push_app, service
+):
+    from app.escalation.dispatch import Dispatcher
+
+    dispatcher = Dispatcher(push_app, "test-holder", push_processes=2)
+    dispatcher.start()
+    device, stuck = service.subscribe("device"), service.subscribe("stuck")
+    service.hang("stuck", 3)  # held while the first process is killed
+    try:
+        first, second = dispatcher.remotes
+        service.latency = 1.0  # long enough to see who holds what
+        dispatcher._hand_over([_row(device, n) for n in range(1, 41)])
+        assert (len(first.held), len(second.held)) == (20, 20)  # each process half
+        service.wait_for(40, timeout=20)
+        answered = _answers(dispatcher, 40)
+        service.latency = 0
+        assert {result.outcome for result in answered.values()} == {"accepted"}
+        assert sorted(answered) == list(range(1, 41))
+        pids = {first.process.pid, second.process.pid}
+        assert len(pids) == 2 and all(p.alive() for p in dispatcher.remotes)
+
+        dispatcher._hand_over([_row(stuck, 41), _row(stuck, 42)])  # one held by each
+        deadline = time.monotonic() + 10
+        while service.begun["stuck"] < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(first.process.pid, signal.SIGKILL)
+        first.process.join(10)
+        lost = _answers(dispatcher, 1)  # what the dead one held comes back at once
+        assert lost == {41: push.Result("retry", error="sender process stopped")}
+        # The next hand-over replaces the dead process; the other one sends on.
+        dispatcher._hand_over([_row(device, 43), _row(device, 44)])
+        assert first not in dispatcher.remotes and second in dispatcher.remotes
+        assert len(dispatcher.remotes) == 2 and all(p.alive() for p in dispatcher.remotes)
+        assert _answers(dispatcher, 2) == {
+            43: push.Result("accepted", 201),
+            44: push.Result("accepted", 201),
+        }
+    finally:
+        dispatcher.shutdown()
+
+
+def _answers(dispatcher, count: int, timeout: float = 20) -> dict[int, push.Result]:
+    """Take `count` answers off a dispatcher's results queue: delivery id -> result."""
+    got = {}
+    deadline = time.monotonic() + timeout
+    while len(got) < count and time.monotonic() < deadline:
+        row, result = dispatcher.results.get(timeout=max(0.01, deadline - time.monotonic()))
+        got[row["id"]] = result
+    return got

@@ -16,7 +16,7 @@ from sqlite_utils import Database
 
 from .. import metrics
 from ..clock import iso, now
-from ..db import transaction
+from ..db import rows, transaction
 from . import channels, push, sender, store
 from .payloads import ALARM_KINDS
 from .sender import SenderProcess
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 CLAIM_SECONDS = 60  # a claimed delivery whose sender vanished is retried after this
 SENDER_MIN_LIFE = 30  # a push sender process that dies sooner counts as failing to start
 # Sends in flight per host on this process's sender threads: e-mail, SMS, and push when it
-# does not go out from the push sender process (sender.py, VOP_PUSH_PROCESS). A push
+# does not go out from the push sender processes (sender.py, VOP_PUSH_PROCESSES). A push
 # service answers in 50-300 ms over the internet, so the number in flight, not that latency,
 # sets the pace: 64 at 100 ms is 640 a second. Each sender thread keeps its own HTTP
 # connection open (keep-alive), so a send costs no new TCP or TLS handshake.
@@ -69,12 +69,13 @@ class Dispatcher:
         holder: str,
         executor: Executor | None = None,
         *,
-        push_process: bool = False,
+        push_processes: int = 0,
     ):
         self.app = app
         self.holder = holder
-        self.push_process = push_process  # push goes out from a process of its own (start())
-        self.remote: SenderProcess | None = None
+        self.push_processes = push_processes  # push goes out from this many processes (start)
+        self.remotes: list[SenderProcess] = []
+        self.retired: list[SenderProcess] = []  # told to stop: joined at shutdown
         self.sender_failures = 0
         self.executor = executor or ThreadPoolExecutor(
             SENDER_THREADS, thread_name_prefix="vop-push"
@@ -87,36 +88,45 @@ class Dispatcher:
         self.lock = threading.Lock()
 
     def start(self) -> None:
-        """Start the push sender process, if this dispatcher sends push from one."""
-        if self.push_process and self.remote is None:
+        """Start the push sender processes, if this dispatcher sends push from them."""
+        while self.push_processes and len(self.remotes) < self.push_processes:
             self._new_sender()
 
-    def _new_sender(self) -> None:
-        """Start a push sender process; after repeated early deaths send on threads instead.
+    def _new_sender(self, old: SenderProcess | None = None) -> None:
+        """Start a push sender process (in place of `old`, which died); after repeated early
+        deaths send on threads instead.
 
         A process that cannot start, or dies within SENDER_MIN_LIFE seconds three times in a
         row, would hold every push back: then this escalator sends push on its own threads
         (slower in a burst, never silent) and says so in the log.
         """
-        old = self.remote
-        if old is not None and old.age() < SENDER_MIN_LIFE:
-            self.sender_failures += 1
-        elif old is not None:
-            self.sender_failures = 0
-        self.remote = None
+        if old is not None:
+            self.remotes.remove(old)
+            self.sender_failures = self.sender_failures + 1 if old.age() < SENDER_MIN_LIFE else 0
         if self.sender_failures >= 3:
             log.error("The push sender process keeps dying: sending push on threads instead")
-            self.push_process = False
+            self._push_on_threads()
             return
         try:
-            self.remote = SenderProcess(self.app, self._answered)
+            self.remotes.append(SenderProcess(self.app, self._answered))
         except Exception:
             log.exception("The push sender process could not start: sending push on threads")
-            self.push_process = False
+            self._push_on_threads()
+
+    def _push_on_threads(self) -> None:
+        """From now on push goes out on this process's threads; the sender processes still
+        running finish what they hold (answered as usual) and stop."""
+        self.push_processes = 0
+        for remote in self.remotes:
+            remote.stop()
+        self.retired += self.remotes
+        self.remotes = []
 
     def _queued_per_host(self) -> int:
         """Claimed ahead per host: four rounds of its senders, sent well before claims end."""
-        return 4 * (sender.PER_HOST if self.remote is not None else PER_HOST)
+        if self.remotes:
+            return 4 * sender.PER_HOST * len(self.remotes)
+        return 4 * PER_HOST
 
     def reclaim(self, db: Database, moment: datetime) -> int:
         """Take back what another (dead) escalator had claimed and not answered: send it now.
@@ -143,14 +153,15 @@ class Dispatcher:
         claimed = []
         queued_per_host = self._queued_per_host()
         with transaction(db):
-            rows = db.query(
+            due = rows(
+                db,
                 "select d.*, s.endpoint, s.p256dh, s.auth from deliveries d "
                 "left join push_subscriptions s on s.id = d.subscription_id "
                 "where d.status in ('pending', 'sending') and d.next_attempt_at <= ? "
                 f"order by {ORDER} limit ?",
                 [iso(moment), BATCH],
             )
-            for row in list(rows):
+            for row in due:
                 alarm = row["kind"] in ALARMS
                 if row["id"] in self.in_flight:
                     continue
@@ -169,7 +180,7 @@ class Dispatcher:
                 "next_attempt_at = ?, attempts = attempts + 1 where id = ?",
                 [(self.holder, claim_ends, row["id"]) for row in claimed],
             )
-        to_process = self.remote is not None
+        to_process = bool(self.remotes)
         for row in claimed:
             if not (to_process and row["channel"] == "push"):
                 self._enqueue(row)
@@ -178,20 +189,25 @@ class Dispatcher:
         return len(claimed)
 
     def _hand_over(self, rows: list[dict]) -> None:
-        """Give push deliveries to the sender process (a new one if the last one died)."""
+        """Share push deliveries out over the sender processes (a new one for each that
+        died): one row each in turn, so a burst keeps every process busy, and each process
+        sends the alarms among its share first."""
         if not rows:
             return
-        if not self.remote.alive():
-            log.error("The push sender process is gone; starting a new one")
-            self._new_sender()
-            if self.remote is None:
-                for row in rows:
-                    self._enqueue(row)
-                return
+        for remote in [r for r in self.remotes if not r.alive()]:
+            log.error("A push sender process is gone; starting a new one")
+            self._new_sender(remote)
+        if not self.remotes:
+            for row in rows:
+                self._enqueue(row)
+            return
         with self.lock:
             for row in rows:
                 self.in_flight[row["id"]] = row["host"]
-        self.remote.submit(rows)
+        senders = list(self.remotes)
+        for n, remote in enumerate(senders):
+            if share := rows[n :: len(senders)]:
+                remote.submit(share)
 
     def _enqueue(self, row: dict) -> None:
         """Queue a claimed delivery for its host, starting a sender if the host has room."""
@@ -255,8 +271,10 @@ class Dispatcher:
 
     def shutdown(self) -> None:
         """Wait for the sends under way."""
-        if self.remote is not None:
-            self.remote.close()
+        for remote in self.remotes:
+            remote.stop()  # all of them finish at once, then each is waited for
+        for remote in self.remotes + self.retired:
+            remote.close()
         self.executor.shutdown(wait=True)
 
 

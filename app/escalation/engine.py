@@ -90,12 +90,12 @@ class Escalator:
     def __init__(self, app: Flask, *, holder: str | None = None, executor: Executor | None = None):
         self.app = app
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        # Push from a process of its own (sender.py) unless a test hands in its own executor.
+        # Push from processes of its own (sender.py) unless a test hands in its own executor.
         self.dispatcher = Dispatcher(
             app,
             self.holder,
             executor,
-            push_process=executor is None and app.config["VOP_PUSH_PROCESS"],
+            push_processes=0 if executor is not None else app.config["VOP_PUSH_PROCESSES"],
         )
         self.tick_seconds = min(1.0, float(app.config["VOP_ESCALATOR_TICK_SECONDS"]))
         self.stopping = threading.Event()
