@@ -43,6 +43,8 @@ PER_HOST = 128  # sends in flight per push-service host, in each sender process
 FLUSH_SECONDS = 0.005  # answers go back in small batches, at most this much later
 WATCH_SECONDS = 0.5  # how often the process checks that its escalator still runs
 STOPPED = push.Result("retry", error="sender process stopped")
+# What the process needs of a delivery row to send it (the rest stays with the escalator).
+SENT = ("id", "kind", "host", "payload", "endpoint", "p256dh", "auth", "ttl", "urgency")
 
 
 def _config(app: Flask) -> dict:
@@ -97,7 +99,7 @@ class SenderProcess:
             for row in rows:
                 self.answered(row, STOPPED)
             return
-        self.outbox.put(rows)
+        self.outbox.put([{key: row[key] for key in SENT} for row in rows])
 
     def _write(self) -> None:
         while True:
