@@ -77,3 +77,23 @@ def test_a_dead_holder_on_this_machine_loses_the_lease_at_once(db, clock):
             [holder, iso(clock() + timedelta(seconds=5))],
         )
         assert engine.take_lease(db, "me:1:x", clock()) is taken, holder
+
+
+def test_a_batch_of_a_burst_reads_its_visits_and_people_once(db, clock, escalator, push_service):
+    subscribe(db, "demo-medewerker", push_service, "worker")
+    visits = [running_visit(db, clock, minutes=10, house_number=str(n + 1)) for n in range(30)]
+    clock.advance(minutes=5, seconds=1)  # every visit's reminder is due now
+    reads = []
+    escalator.db.conn.set_trace_callback(reads.append)
+    try:
+        assert escalator.tick()["fired"] == 30
+    finally:
+        escalator.db.conn.set_trace_callback(None)
+    # One query for the batch's visits, one for its worker and one for her devices, not 30 of
+    # each.
+    assert sum(" from visits where id" in sql for sql in reads) == 1
+    assert sum(" from users where id in" in sql for sql in reads) == 1
+    assert sum("from push_subscriptions where user_id in" in sql for sql in reads) == 1
+    kinds = [m.payload["type"] for m in push_service.received("worker")]
+    assert kinds == ["reminder"] * 30
+    assert {m.payload["visit_id"] for m in push_service.received("worker")} == set(visits)

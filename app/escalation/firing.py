@@ -10,7 +10,7 @@ from .. import metrics
 from ..clock import iso, parse
 from ..db import rows, transaction
 from ..visits.access import get_visit
-from . import halfway, store
+from . import channels, halfway, store
 from .alarms import LADDER_KINDS, add_reached, get_alarm, raise_alarm, subject
 from .notify import notify, tell_worker
 from .policy import ALL_LEVELS
@@ -30,7 +30,6 @@ PRIORITY = (
 
 def fire_due(db: Database, moment: datetime, holder: str) -> int:
     """Fire every job due at `moment` (oldest first); return how many fired."""
-    fired = 0
     with transaction(db):
         jobs = rows(
             db,
@@ -38,35 +37,58 @@ def fire_due(db: Database, moment: datetime, holder: str) -> int:
             f"order by {PRIORITY}, due_at, id limit ?",
             [iso(moment), BATCH],
         )
-        for job in jobs:
-            late = max(0, store.seconds_between(job["due_at"], moment))
-            db.execute("SAVEPOINT fire_job")
-            try:
-                # The status guard makes firing exactly-once even if two processes race.
-                claimed = db.execute(
-                    "update escalation_jobs set status = 'done', fired_at = ?, fired_by = ?, "
-                    "late_seconds = ? where id = ? and status = 'pending'",
-                    [iso(moment), holder, late, job["id"]],
-                ).rowcount
-                if claimed:
-                    lag = (moment - parse(job["due_at"])).total_seconds()
-                    metrics.FIRED.labels(job["kind"]).inc()
-                    metrics.LAG.labels(job["kind"]).observe(max(0.0, lag))
-                    _fire(db, job, moment, late if late > LATE_AFTER else 0)
-                    fired += 1
-                db.execute("RELEASE SAVEPOINT fire_job")
-            except Exception:  # one broken job must not hold up every other alarm
-                db.execute("ROLLBACK TO SAVEPOINT fire_job")
-                db.execute("RELEASE SAVEPOINT fire_job")
-                log.exception("Escalation job %s could not fire", job["id"])
+        with channels.remembering_people():
+            visits = _visits(db, jobs)
+            fired = _fire_batch(db, jobs, visits, moment, holder)
     return fired
 
 
-def _fire(db: Database, job: dict, moment: datetime, late: int) -> None:
-    """Do what one job stands for."""
+def _visits(db: Database, jobs: list[dict]) -> dict[int, dict]:
+    """Read the visits of a batch in one query, and their workers with their devices."""
+    ids = list({job["visit_id"] for job in jobs if job["visit_id"] is not None})
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    visits = {v["id"]: v for v in rows(db, f"select * from visits where id in ({marks})", ids)}
+    channels.people(db, [visit["worker_id"] for visit in visits.values()])
+    return visits
+
+
+def _fire_batch(db: Database, jobs: list[dict], visits: dict, moment, holder: str) -> int:
+    """Fire a batch's jobs, each in a savepoint of its own; return how many fired."""
+    fired = 0
+    for job in jobs:
+        late = max(0, store.seconds_between(job["due_at"], moment))
+        db.execute("SAVEPOINT fire_job")
+        try:
+            # The status guard makes firing exactly-once even if two processes race.
+            claimed = db.execute(
+                "update escalation_jobs set status = 'done', fired_at = ?, fired_by = ?, "
+                "late_seconds = ? where id = ? and status = 'pending'",
+                [iso(moment), holder, late, job["id"]],
+            ).rowcount
+            if claimed:
+                lag = (moment - parse(job["due_at"])).total_seconds()
+                metrics.FIRED.labels(job["kind"]).inc()
+                metrics.LAG.labels(job["kind"]).observe(max(0.0, lag))
+                # A visit read with the batch serves its first job; a second job of the
+                # same visit reads it again (the first may have changed it).
+                visit = visits.pop(job["visit_id"], None)
+                _fire(db, job, moment, late if late > LATE_AFTER else 0, visit)
+                fired += 1
+            db.execute("RELEASE SAVEPOINT fire_job")
+        except Exception:  # one broken job must not hold up every other alarm
+            db.execute("ROLLBACK TO SAVEPOINT fire_job")
+            db.execute("RELEASE SAVEPOINT fire_job")
+            log.exception("Escalation job %s could not fire", job["id"])
+    return fired
+
+
+def _fire(db: Database, job: dict, moment: datetime, late: int, visit: dict | None) -> None:
+    """Do what one job stands for (`visit`: its visit, when read with the batch)."""
     if job["visit_id"] is None:  # the alarm of a panic without a visit
         visit = subject(db, get_alarm(db, job["alarm_id"]))
-    else:
+    elif visit is None:
         visit = get_visit(db, job["visit_id"])
     spec = json.loads(job["spec"] or "{}")
     kind = job["kind"]
