@@ -316,3 +316,24 @@ def _answers(dispatcher, count: int, timeout: float = 20) -> dict[int, push.Resu
         row, result = dispatcher.results.get(timeout=max(0.01, deadline - time.monotonic()))
         got[row["id"]] = result
     return got
+
+
+def test_both_sender_processes_dying_again_and_again_leave_push_to_the_threads(push_app, service):
+    from app.escalation.dispatch import Dispatcher
+
+    dispatcher = Dispatcher(push_app, "test-holder", push_processes=2)
+    dispatcher.start()
+    device = service.subscribe("device")
+    try:
+        for attempt in range(2):  # both die at once, twice: four early deaths
+            for remote in list(dispatcher.remotes):
+                os.kill(remote.process.pid, signal.SIGKILL)
+                remote.process.join(10)
+            dispatcher._hand_over([_row(device, attempt + 1)])
+        # The third early death sent push to the threads; the fourth changed nothing more.
+        assert dispatcher.remotes == [] and dispatcher.push_processes == 0
+        got = _answers(dispatcher, 2)
+    finally:
+        dispatcher.shutdown()
+    assert got[2] == push.Result("accepted", 201)  # sent on a thread of the escalator itself
+    assert got[1].outcome in ("accepted", "retry")  # lost with a process: retried

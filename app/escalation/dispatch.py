@@ -100,9 +100,11 @@ class Dispatcher:
         row, would hold every push back: then this escalator sends push on its own threads
         (slower in a burst, never silent) and says so in the log.
         """
-        if old is not None:
+        if old is not None and old in self.remotes:
             self.remotes.remove(old)
             self.sender_failures = self.sender_failures + 1 if old.age() < SENDER_MIN_LIFE else 0
+        if not self.push_processes:
+            return  # push went over to threads already (another process failed first)
         if self.sender_failures >= 3:
             log.error("The push sender process keeps dying: sending push on threads instead")
             self._push_on_threads()

@@ -153,9 +153,10 @@ def remembering_people() -> Iterator[None]:
 
 def people(db: Database, ids: list[int]) -> dict[int, dict]:
     """Return the users with these ids, each with its push devices (`devices`)."""
-    known = _KNOWN.get()
+    remembered = _KNOWN.get()
+    known = remembered if remembered is not None else {}
     ids = list(dict.fromkeys(ids))
-    wanted = [i for i in ids if known is None or i not in known]
+    wanted = [i for i in ids if i not in known]
     if wanted:
         marks = ", ".join("?" for _ in wanted)
         found = {
@@ -170,8 +171,6 @@ def people(db: Database, ids: list[int]) -> dict[int, dict]:
             db, f"select * from push_subscriptions where user_id in ({marks}) order by id", wanted
         ):
             found[sub["user_id"]]["devices"].append(sub)
-        if known is None:
-            return found
         known.update({i: found.get(i) for i in wanted})  # None: no such user, also known
     return {i: known[i] for i in ids if known[i] is not None}
 
