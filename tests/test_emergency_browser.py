@@ -679,6 +679,11 @@ def test_no_worker_page_scrolls_sideways_and_every_target_is_a_thumb(browser, se
         page.goto(server.url + "/bezoeken/nieuw")
         page.fill("#f-street", LONG_STREET)
         page.get_by_role("button", name="Bezoek opslaan").click()  # refused: the form again
+        # The click returns once the answer commits; a layout query then may run before the
+        # stylesheets applied (the page measured 370 px once, in a full run): wait for load,
+        # as page.goto does.
+        page.locator(".field-error").first.wait_for()
+        page.wait_for_load_state("load")
         assert_fits(page, "plan form with messages")
         check_in(page, server, visit_id)
         for path in (f"/timer/{visit_id}", f"/bezoeken/{visit_id}", "/", "/uitloggen"):
