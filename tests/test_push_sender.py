@@ -255,13 +255,10 @@ def test_a_push_sender_that_keeps_dying_leaves_push_to_the_escalators_threads(pu
         # The third early death: no fourth process, push goes out on threads, and is sent.
         assert dispatcher.remotes == [] and dispatcher.push_processes == 0
         service.wait_for(1, timeout=10)
-        answers = []
-        deadline = time.monotonic() + 10
-        while len(answers) < 3 and time.monotonic() < deadline:
-            answers += [dispatcher.results.get(timeout=10)]
+        answers = _answers(dispatcher, 3, timeout=10)
     finally:
         dispatcher.shutdown()
-    outcomes = {row["id"]: result.outcome for row, result in answers}
+    outcomes = {row_id: result.outcome for row_id, result in answers.items()}
     assert outcomes[3] == "accepted"  # sent on a thread of the escalator itself
     assert {outcomes[1], outcomes[2]} <= {"accepted", "retry"}  # lost with a process: retried
 

@@ -63,18 +63,20 @@ def path_for(endpoint: str, **values) -> str:
     return urls.build(endpoint, values)
 
 
-def _serializer(salt: str) -> URLSafeTimedSerializer:
-    made = current_app.extensions.setdefault("vop_serializers", {})
-    key = (current_app.config["SECRET_KEY"], salt)
+def _signing(kind: type[URLSafeTimedSerializer] | type[Signer], salt: str):
+    """The app's serializer or signer for one purpose (salt), made once per secret key."""
+    made = current_app.extensions.setdefault("vop_signing", {})
+    key = (kind, current_app.config["SECRET_KEY"], salt)
     if key not in made:
-        made[key] = URLSafeTimedSerializer(key[0], salt=salt)
+        made[key] = kind(key[1], salt=salt)
     return made[key]
 
 
 def action_token(visit_id: int, user_id: int, session_id: str | None) -> str:
     """Sign what a notification's "I'm OK"/"Extend" buttons may do: this visit, this worker,
     for as long as the session that registered the device lasts."""
-    return _serializer(ACTION_SALT).dumps({"v": visit_id, "u": user_id, "s": session_id})
+    claims = {"v": visit_id, "u": user_id, "s": session_id}
+    return _signing(URLSafeTimedSerializer, ACTION_SALT).dumps(claims)
 
 
 def read_action_token(token: object) -> dict | None:
@@ -82,18 +84,10 @@ def read_action_token(token: object) -> dict | None:
     if not isinstance(token, str) or not token.isascii():
         return None
     try:
-        claims = _serializer(ACTION_SALT).loads(token, max_age=ACTION_MAX_AGE)
+        claims = _signing(URLSafeTimedSerializer, ACTION_SALT).loads(token, max_age=ACTION_MAX_AGE)
     except (BadSignature, TypeError, ValueError):
         return None
     return claims if isinstance(claims, dict) and claims.get("s") else None
-
-
-def _receipt_signer() -> Signer:
-    made = current_app.extensions.setdefault("vop_receipt_signers", {})
-    key = current_app.config["SECRET_KEY"]
-    if key not in made:
-        made[key] = Signer(key, salt=RECEIPT_SALT)
-    return made[key]
 
 
 def receipt_token(delivery_id: int) -> str:
@@ -103,7 +97,7 @@ def receipt_token(delivery_id: int) -> str:
     burst carries one, and the serializer's JSON, compression and timestamp cost 29 µs
     where this costs a few. A receipt needs no age: it is recorded once, for its delivery.
     """
-    return _receipt_signer().sign(str(int(delivery_id))).decode()
+    return _signing(Signer, RECEIPT_SALT).sign(str(int(delivery_id))).decode()
 
 
 def read_receipt_token(token: object) -> int | None:
@@ -111,7 +105,7 @@ def read_receipt_token(token: object) -> int | None:
     if not isinstance(token, str) or not token.isascii():
         return None
     try:
-        return int(_receipt_signer().unsign(token))
+        return int(_signing(Signer, RECEIPT_SALT).unsign(token))
     except (BadSignature, TypeError, ValueError):
         return None
 
